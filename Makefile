@@ -1,0 +1,43 @@
+# Two commands do all set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint lock bench clean
+
+$(BIN)/.installed: pyproject.toml requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/python -m bot
+
+test: $(BIN)/.installed-dev
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/mypy bot
+	$(BIN)/pytest
+
+lint: $(BIN)/.installed-dev
+	$(BIN)/ruff check --fix bot tests bench
+	$(BIN)/ruff format bot tests bench
+
+# Re-pin the exact versions after changing pyproject.toml.
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install --quiet --upgrade pip
+	.lockenv/bin/pip install --quiet .
+	.lockenv/bin/pip freeze --exclude harbot > requirements.txt
+	.lockenv/bin/pip install --quiet '.[dev]'
+	.lockenv/bin/pip freeze --exclude harbot > requirements-dev.txt
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

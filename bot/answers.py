@@ -1,0 +1,99 @@
+"""From what a user typed to the reply they get: help, a usage hint, a registry card or a friendly error.
+
+Every surface (slash command, DM, mention, buttons) goes through here, so they all answer alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.cards import Reply, error_reply, help_reply, invalid_scope_reply, registry_card
+from bot.harness.errors import HarnessError
+from bot.scope import InvalidScope, RegistryRef, parse_scope
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+logger = logging.getLogger(__name__)
+
+HELP_WORDS = frozenset({"", "help", "-h", "--help", "?", "usage"})
+PUBLIC_WORDS = frozenset({"share", "public", "--share", "--public"})
+
+
+@dataclass(frozen=True)
+class Request:
+    """A registry to look up, and whether the answer should be visible to the whole channel."""
+
+    ref: RegistryRef
+    public: bool = False
+
+
+def understand(text: str, services: Services, *, command: str = "/har") -> Request | Reply:
+    """Parse the user's text into a Request, or the reply to give at once: help, or a usage hint.
+
+    A leading or trailing `share` / `public` asks for an answer the whole channel sees.
+    """
+    words = text.split()
+    public = False
+    if len(words) > 1 and words[0].lower() in PUBLIC_WORDS:
+        public, words = True, words[1:]
+    elif len(words) > 1 and words[-1].lower() in PUBLIC_WORDS:
+        public, words = True, words[:-1]
+    rest = " ".join(words)
+    if rest.lower() in HELP_WORDS:
+        return help_reply(services.scope, command=command)
+    try:
+        ref = parse_scope(rest, services.scope)
+    except InvalidScope as exc:
+        return invalid_scope_reply(exc, services.scope)
+    return Request(ref=ref, public=public)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A looked-up reply: `ok` is False for errors, which are always shown to the requester only."""
+
+    reply: Reply
+    ok: bool
+
+
+async def look_up(
+    ref: RegistryRef,
+    services: Services,
+    *,
+    surface: str,
+    requested_by: str | None = None,
+    shared_by: str | None = None,
+    shareable: bool = False,
+    fresh: bool = False,
+) -> Answer:
+    """Look the registry up and render the card, or the friendly message for what went wrong."""
+    started = time.monotonic()
+    outcome = "ok"
+    try:
+        registry = await services.lookups.get(ref, fresh=fresh)
+    except HarnessError as exc:
+        outcome = type(exc).__name__
+        return Answer(reply=error_reply(exc), ok=False)
+    finally:
+        logger.info(
+            "lookup surface=%s ref=%s outcome=%s latency_ms=%d user=%s",
+            surface,
+            ref.path,
+            outcome,
+            (time.monotonic() - started) * 1000,
+            requested_by or shared_by or "-",
+        )
+    card = registry_card(
+        registry,
+        ref,
+        ui_base=services.settings.harness_ui_url,
+        requested_by=requested_by,
+        shared_by=shared_by,
+        looked_up_at=int(time.time()),
+        shareable=shareable,
+    )
+    return Answer(reply=card, ok=True)

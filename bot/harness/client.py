@@ -1,0 +1,231 @@
+"""The one Harness endpoint the bot calls: `GET {base}/har/api/v1/registry/{registry_ref}`.
+
+One pooled `httpx.AsyncClient` for the life of the process, bounded retries (429 and 5xx, timeouts and
+connection failures) with jittered exponential backoff that honours `Retry-After`, and a total deadline so
+a user always hears back within about 15 seconds whatever Harness does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from email.utils import parsedate_to_datetime
+from typing import Final
+
+import httpx
+from pydantic import ValidationError
+
+from bot.harness.errors import (
+    HarnessConnectionError,
+    HarnessError,
+    HarnessStatusError,
+    HarnessTimeout,
+    InvalidResponse,
+    error_for_status,
+)
+from bot.harness.models import ErrorBody, Registry, RegistryResponse
+from bot.scope import RegistryRef
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT: Final = 5.0
+"""Seconds one attempt may take (connect, and each read)."""
+DEFAULT_DEADLINE: Final = 12.0
+"""Seconds a whole lookup may take, retries included: Slack users hear back within about 15 s."""
+DEFAULT_MAX_RETRIES: Final = 2
+"""Retries after the first attempt, for 429, 5xx, timeouts and connection failures."""
+DEFAULT_BACKOFF: Final = 0.5
+"""The first retry's base delay in seconds; doubles each time, with full jitter."""
+MAX_RETRY_AFTER: Final = 5.0
+"""The longest `Retry-After` honoured; a longer one ends the retries."""
+MAX_BODY_BYTES: Final = 2 * 1024 * 1024
+"""A registry is a few KB; a body larger than this is treated as broken, not parsed."""
+API_PATH: Final = "/har/api/v1/registry/"
+USER_AGENT: Final = "harbot/0.1"
+
+
+class _Retry(Exception):
+    """Internal: this attempt failed in a way worth another try."""
+
+    def __init__(self, error: HarnessError, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+class HarnessClient:
+    """Looks up registries in Harness. Keyword-only; pass `http` to share or inject a client."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        timeout: float = DEFAULT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._base = base_url.rstrip("/")
+        self._host = httpx.URL(self._base).host
+        self._api_key = api_key
+        self._timeout = timeout
+        self._deadline = deadline
+        self._max_retries = max_retries
+        self._backoff = backoff
+        self._http = http or httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            headers={"user-agent": USER_AGENT, "accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    @property
+    def host(self) -> str:
+        """The Harness API host, for messages (the key is never part of it)."""
+        return self._host
+
+    def url_for(self, ref: RegistryRef) -> str:
+        """The request URL for a reference; `ref.path` was validated segment by segment."""
+        return f"{self._base}{API_PATH}{ref.path}"
+
+    async def aclose(self) -> None:
+        """Close the pooled connections."""
+        await self._http.aclose()
+
+    async def get_registry(self, ref: RegistryRef) -> Registry:
+        """The registry `ref` names, or a HarnessError saying why not. Logs one line per lookup."""
+        started = time.monotonic()
+        attempts = 0
+        outcome = "ok"
+        try:
+            while True:
+                attempts += 1
+                remaining = self._deadline - (time.monotonic() - started)
+                try:
+                    return await self._attempt(ref, min(self._timeout, max(remaining, 0.1)))
+                except _Retry as retry:
+                    delay = self._delay(attempts, retry.retry_after)
+                    remaining = self._deadline - (time.monotonic() - started)
+                    if attempts > self._max_retries or delay is None or delay >= remaining - 0.5:
+                        raise retry.error from retry.__cause__
+                    logger.info(
+                        "harness retry ref=%s attempt=%d reason=%r delay=%.2fs",
+                        ref.path,
+                        attempts,
+                        type(retry.error).__name__,
+                        delay,
+                    )
+                    await asyncio.sleep(delay)
+        except HarnessError as exc:
+            outcome = type(exc).__name__
+            if isinstance(exc, HarnessStatusError):
+                outcome += f"({exc.status})"
+            raise
+        finally:
+            logger.info(
+                "harness lookup ref=%s outcome=%s attempts=%d latency_ms=%d",
+                ref.path,
+                outcome,
+                attempts,
+                (time.monotonic() - started) * 1000,
+            )
+
+    def _delay(self, attempts: int, retry_after: float | None) -> float | None:
+        if retry_after is not None:
+            return retry_after if retry_after <= MAX_RETRY_AFTER else None
+        return random.uniform(0, self._backoff * 2 ** (attempts - 1)) + 0.05  # noqa: S311 (jitter, not crypto)
+
+    async def _attempt(self, ref: RegistryRef, attempt_timeout: float) -> Registry:
+        try:
+            async with self._http.stream(
+                "GET",
+                self.url_for(ref),
+                headers={"x-api-key": self._api_key},
+                timeout=httpx.Timeout(attempt_timeout),
+            ) as response:
+                body = await self._read_capped(response, ref)
+        except httpx.TimeoutException as exc:
+            message = f"Harness at {self._host} did not answer within {attempt_timeout:.1f}s"
+            error: HarnessError = HarnessTimeout(message, ref=ref, host=self._host)
+            raise _Retry(error) from exc
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            error = HarnessConnectionError(
+                f"could not reach Harness at {self._host}: {type(exc).__name__}", ref=ref, host=self._host
+            )
+            raise _Retry(error) from exc
+
+        if response.status_code != 200:
+            status_error = error_for_status(
+                response.status_code, ref=ref, host=self._host, detail=_error_detail(body)
+            )
+            if response.status_code == 429 or response.status_code >= 500:
+                raise _Retry(status_error, _retry_after(response.headers.get("retry-after")))
+            raise status_error
+        return self._parse(body, ref)
+
+    async def _read_capped(self, response: httpx.Response, ref: RegistryRef) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise InvalidResponse(
+                    f"Harness at {self._host} sent more than {MAX_BODY_BYTES} bytes for {ref.path}",
+                    ref=ref,
+                    host=self._host,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _parse(self, body: bytes, ref: RegistryRef) -> Registry:
+        try:
+            parsed = RegistryResponse.model_validate_json(body)
+        except ValidationError as exc:
+            kind = "not JSON" if _is_json_error(exc) else "not a registry"
+            raise InvalidResponse(
+                f"Harness at {self._host} answered 200 for {ref.path} with a body that is {kind}",
+                ref=ref,
+                host=self._host,
+            ) from exc
+        if parsed.status != "SUCCESS" or parsed.data is None:
+            raise InvalidResponse(
+                f"Harness at {self._host} answered 200 for {ref.path} with status {parsed.status!r}",
+                ref=ref,
+                host=self._host,
+            )
+        return parsed.data
+
+
+def _is_json_error(exc: ValidationError) -> bool:
+    return any(error["type"] == "json_invalid" for error in exc.errors())
+
+
+def _error_detail(body: bytes) -> str | None:
+    """The `message` of an error body, cut short; None for bodies that are not the documented JSON."""
+    try:
+        parsed = ErrorBody.model_validate_json(body)
+    except (ValidationError, json.JSONDecodeError):
+        return None
+    if not parsed.message:
+        return None
+    return parsed.message[:200]
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a `Retry-After` header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

@@ -1,0 +1,50 @@
+"""The `/har` slash command."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.answers import look_up, understand
+from bot.cards import Reply
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+    from slack_bolt.context.ack.async_ack import AsyncAck
+    from slack_bolt.context.respond.async_respond import AsyncRespond
+
+    from bot.app import Services
+
+COMMAND = "/har"
+
+
+async def handle_registry_command(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, services: Services
+) -> None:
+    """`/har <registry | org/registry | org/project/registry | registry_ref | link>`, or `/har help`.
+
+    Help and usage hints come back in the acknowledgement itself; a lookup is acknowledged at once and
+    answered through `response_url` (ephemeral unless the user added `share`).
+    """
+    request = understand(str(command.get("text") or ""), services, command=COMMAND)
+    if isinstance(request, Reply):
+        await ack(**request.as_kwargs(), response_type="ephemeral")
+        return
+    await ack()
+    answer = await look_up(
+        request.ref,
+        services,
+        surface="command",
+        requested_by=command.get("user_id"),
+        shareable=not request.public,
+    )
+    visible = answer.ok and request.public
+    await respond(**answer.reply.as_kwargs(), response_type="in_channel" if visible else "ephemeral")
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Register `/har`."""
+
+    async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await handle_registry_command(ack, command, respond, services)
+
+    app.command(COMMAND)(on_command)

@@ -1,0 +1,145 @@
+"""Events: direct messages, @mentions and registry links shared in channels (unfurls)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING, Any, Final
+
+from bot.answers import look_up, understand
+from bot.cards import Reply, compact_card
+from bot.harness.errors import HarnessError
+from bot.scope import RegistryRef, find_registry_links, ref_from_url
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+    from slack_bolt.context.say.async_say import AsyncSay
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.app import Services
+
+logger = logging.getLogger(__name__)
+
+MAX_LOOKUPS_PER_MESSAGE: Final = 5
+"""A message with many links gets cards for the first few: a reply must not flood a thread."""
+MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+async def _refs_or_reply(text: str, services: Services, *, command: str) -> list[RegistryRef] | Reply:
+    """The registries a message names (its links first), or the reply for a message that names none."""
+    links = find_registry_links(text, services.scope.ui_hosts)
+    if links:
+        return [ref for _, ref in links[:MAX_LOOKUPS_PER_MESSAGE]]
+    request = understand(text, services, command=command)
+    if isinstance(request, Reply):
+        return request
+    return [request.ref]
+
+
+async def handle_direct_message(event: dict[str, Any], say: AsyncSay, services: Services) -> None:
+    """A DM holding anything `/har` understands gets the card; anything else gets help, in the DM."""
+    if event.get("subtype") or event.get("bot_id"):
+        return  # edits, deletions, joins and other bots' messages: never answered, so the bot never loops
+    wanted = await _refs_or_reply(str(event.get("text") or ""), services, command="")
+    if isinstance(wanted, Reply):
+        await say(**wanted.as_kwargs())
+        return
+    for ref in wanted:
+        answer = await look_up(ref, services, surface="dm", requested_by=event.get("user"))
+        await say(**answer.reply.as_kwargs())
+
+
+async def handle_mention(
+    event: dict[str, Any], say: AsyncSay, client: AsyncWebClient, services: Services
+) -> None:
+    """`@harbot <registry or link>` in a channel: the card in a thread under that message.
+
+    Errors go to the person who asked only (ephemeral, in the same thread); the channel stays readable.
+    """
+    if event.get("bot_id") or event.get("channel_type") == "im":
+        return  # a DM is answered by the message listener; other bots do not get answers
+    thread_ts = event.get("thread_ts") or event.get("ts")
+    text = MENTION.sub(" ", str(event.get("text") or "")).strip()
+    wanted = await _refs_or_reply(text, services, command="@harbot")
+    if isinstance(wanted, Reply):
+        await say(**wanted.as_kwargs(), thread_ts=thread_ts)
+        return
+    for ref in wanted:
+        answer = await look_up(ref, services, surface="mention", requested_by=event.get("user"))
+        if answer.ok:
+            await say(**answer.reply.as_kwargs(), thread_ts=thread_ts)
+        else:
+            await client.chat_postEphemeral(
+                channel=event["channel"], user=event["user"], thread_ts=thread_ts, **answer.reply.as_kwargs()
+            )
+
+
+def unfurl_allowed(body: dict[str, Any], policy: str) -> bool:
+    """Whether the unfurl policy lets registry details show in the channel this event came from."""
+    if policy == "everywhere":
+        return True
+    if policy == "internal":
+        return not body.get("is_ext_shared_channel", False)
+    return False
+
+
+async def handle_link_shared(
+    body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, services: Services
+) -> None:
+    """Registry links posted in a channel: one `chat.unfurl` call with a compact card per registry link.
+
+    Links that are not registry pages are left alone; a lookup that fails shows nothing under somebody
+    else's message (and is logged).
+    """
+    policy = services.settings.unfurl_policy
+    if not unfurl_allowed(body, policy):
+        logger.info("unfurl skipped channel=%s policy=%s", event.get("channel"), policy)
+        return
+    hosts = services.scope.ui_hosts
+    wanted: dict[str, RegistryRef] = {}
+    for link in event.get("links") or []:
+        url = link.get("url") if isinstance(link, dict) else None
+        if not isinstance(url, str) or url in wanted:
+            continue
+        ref = ref_from_url(url, hosts)
+        if ref is not None:
+            wanted[url] = ref
+    if not wanted:
+        return
+
+    async def card(url: str, ref: RegistryRef) -> tuple[str, dict[str, Any]] | None:
+        try:
+            registry = await services.lookups.get(ref)
+        except HarnessError as exc:
+            logger.warning("unfurl lookup failed url_ref=%s error=%s", ref.path, type(exc).__name__)
+            return None
+        return url, compact_card(registry, ref, ui_base=services.settings.harness_ui_url)
+
+    results = await asyncio.gather(*(card(url, ref) for url, ref in wanted.items()))
+    unfurls = dict(result for result in results if result is not None)
+    if not unfurls:
+        return
+    if event.get("source") == "composer" and event.get("unfurl_id"):
+        await client.chat_unfurl(unfurl_id=event["unfurl_id"], source="composer", unfurls=unfurls)
+    else:
+        await client.chat_unfurl(channel=event["channel"], ts=event["message_ts"], unfurls=unfurls)
+    logger.info("unfurled channel=%s links=%d", event.get("channel"), len(unfurls))
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Register the DM, mention and link_shared listeners."""
+
+    async def on_message(event: dict[str, Any], say: AsyncSay) -> None:
+        if event.get("channel_type") == "im":
+            await handle_direct_message(event, say, services)
+
+    async def on_mention(event: dict[str, Any], say: AsyncSay, client: AsyncWebClient) -> None:
+        await handle_mention(event, say, client, services)
+
+    async def on_link_shared(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        await handle_link_shared(body, event, client, services)
+
+    app.event("message")(on_message)
+    app.event("app_mention")(on_mention)
+    app.event("link_shared")(on_link_shared)

@@ -1,0 +1,173 @@
+"""Settings: the only reader of the environment (and of `.env`, loaded by `__main__` for local runs).
+
+Secrets are `SecretStr`, so neither `repr(settings)` nor a validation error ever shows them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_HARNESS_BASE_URL = "https://app.harness.io/gateway"
+DEFAULT_HARNESS_UI_URL = "https://app.harness.io"
+DEFAULT_PORT = 3000
+Mode = Literal["auto", "http", "socket"]
+README_HINT = "See README.md, section “Configuration”, or copy .env.sample to .env."
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http(s) URL such as https://app.harness.io")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query string or fragment")
+    return value.strip()
+
+
+HttpUrlText = Annotated[str, AfterValidator(_http_url)]
+
+
+class SettingsError(Exception):
+    """Start-up cannot go on: a setting is missing or malformed. The message is meant for a person."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: HttpUrlText = DEFAULT_SLACK_API_URL
+
+    harness_api_key: SecretStr | None = None
+    harness_account_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    harness_base_url: HttpUrlText = DEFAULT_HARNESS_BASE_URL
+    harness_ui_url: HttpUrlText = DEFAULT_HARNESS_UI_URL
+    harness_default_org: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+    harness_default_project: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+    harness_timeout: float = Field(default=5.0, gt=0, le=30)
+    harness_unfurl_domains: Annotated[tuple[str, ...], NoDecode] = ()
+    unfurl_policy: Literal["everywhere", "internal", "nowhere"] = "internal"
+
+    host: str = "0.0.0.0"  # noqa: S104 (platforms route to the dyno on every interface)
+    port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
+    log_level: str = Field(default="INFO", pattern=r"^(?i:debug|info|warning|error)$")
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "harness_api_key",
+        "harness_account_id",
+        "harness_default_org",
+        "harness_default_project",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `FOO=` in a .env file means "not set", not "set to the empty string".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("harness_unfurl_domains", mode="before")
+    @classmethod
+    def _split_domains(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _project_needs_org(self) -> Settings:
+        if self.harness_default_project and not self.harness_default_org:
+            raise ValueError("HARNESS_DEFAULT_PROJECT needs HARNESS_DEFAULT_ORG as well")
+        return self
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode when an app-level token is configured, HTTP otherwise."""
+        return self.slack_app_token is not None
+
+    def for_mode(self, mode: Mode) -> Settings:
+        """These settings forced into HTTP or Socket Mode (`auto` decides by SLACK_APP_TOKEN)."""
+        if mode == "http":
+            return self.model_copy(update={"slack_app_token": None})
+        if mode == "socket" and self.slack_app_token is None:
+            raise SettingsError(
+                "harbot can't start in Socket Mode: set SLACK_APP_TOKEN (an app-level token with "
+                "connections:write). " + README_HINT
+            )
+        return self
+
+    @property
+    def account_id(self) -> str:
+        """The configured account id, or the one inside the API key (`pat.<accountId>.<id>.<secret>`)."""
+        if self.harness_account_id:
+            return self.harness_account_id
+        return account_from_key(self.harness_api_key)
+
+    @property
+    def harness_host(self) -> str:
+        """The Harness API host, as named in messages (never with credentials)."""
+        return urlsplit(self.harness_base_url).hostname or self.harness_base_url
+
+    @property
+    def ui_hosts(self) -> frozenset[str]:
+        """Hostnames whose registry links the bot reads: HARNESS_UI_URL's plus HARNESS_UNFURL_DOMAINS."""
+        host = (urlsplit(self.harness_ui_url).hostname or "").lower()
+        return frozenset({host, *self.harness_unfurl_domains} - {""})
+
+    def missing(self) -> list[str]:
+        """Names of required variables that are not set, for the mode the bot would start in."""
+        needed = ["SLACK_BOT_TOKEN", "HARNESS_API_KEY"]
+        needed.append("SLACK_APP_TOKEN" if self.socket_mode else "SLACK_SIGNING_SECRET")
+        return [name for name in needed if getattr(self, name.lower()) is None]
+
+
+def account_from_key(key: SecretStr | None) -> str:
+    """The account id inside a Harness PAT/SAT, or "" when the key does not have that shape."""
+    if key is None:
+        return ""
+    parts = key.get_secret_value().split(".")
+    if len(parts) >= 4 and parts[0] in ("pat", "sat") and parts[1]:
+        return parts[1]
+    return ""
+
+
+def load_settings(mode: Mode = "auto") -> Settings:
+    """Read and check the settings; raise SettingsError with one friendly paragraph when they are unusable."""
+    try:
+        settings = Settings().for_mode(mode)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
+            problems.append(f"{name} {_plain(error['msg'])}")
+        raise SettingsError("harbot can't start: " + "; ".join(problems) + ". " + README_HINT) from None
+    missing = settings.missing()
+    if missing:
+        label = "Socket Mode" if settings.socket_mode else "HTTP mode"
+        raise SettingsError(
+            f"harbot can't start in {label} yet: set {_join(missing)} (in the environment or in .env). "
+            "You need a Slack app (create it from manifest.yml) and a Harness API key. " + README_HINT
+        )
+    if not settings.account_id:
+        raise SettingsError(
+            "harbot can't tell which Harness account to use: set HARNESS_ACCOUNT_ID, or use a Harness "
+            "API key of the form pat.<accountId>.<id>.<secret>. " + README_HINT
+        )
+    return settings
+
+
+def _plain(message: str) -> str:
+    return message.removeprefix("Value error, ")
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,0 +1,286 @@
+"""Local HTTP stand-ins for the network edges: Harness, the Slack Web API and `response_url`.
+
+Each is a real aiohttp server on 127.0.0.1 that records what reached it. Tests program the answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+FIXTURES = Path(__file__).parent / "fixtures"
+HARNESS_PREFIX = "/gateway/har/api/v1/registry/"
+WAIT_SECONDS = 10.0
+"""How long a test waits for something to arrive before it fails: a bound, not a timing assertion."""
+
+
+def harness_fixture(name: str) -> bytes:
+    """A spec-shaped Harness body from tests/fixtures/harness/."""
+    return (FIXTURES / "harness" / name).read_bytes()
+
+
+def success_body(**data: Any) -> bytes:
+    """A 200 body for a registry with the given fields (identifier, packageType and url have defaults)."""
+    registry = {"identifier": "docker-prod", "packageType": "DOCKER", "url": "https://pkg.example/r", **data}
+    return json.dumps({"status": "SUCCESS", "data": registry}).encode()
+
+
+def error_body(code: int, message: str) -> bytes:
+    """The documented error body."""
+    return json.dumps({"code": str(code), "message": message}).encode()
+
+
+@dataclass
+class Canned:
+    """One programmed Harness answer."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    content_type: str = "application/json"
+    hold: asyncio.Event | None = None
+    """When set, the answer waits until the test sets this event: a deterministic "slow Harness"."""
+
+
+@dataclass
+class Recorded:
+    """A request that reached a stand-in."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+    def json(self) -> Any:
+        """The body as JSON, or form-decoded when it is a form post."""
+        if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            return dict(urllib.parse.parse_qsl(self.body.decode()))
+        return json.loads(self.body)
+
+
+class Server:
+    """An aiohttp server on a free loopback port."""
+
+    def __init__(self) -> None:
+        self.app = web.Application(client_max_size=64 * 1024 * 1024)
+        self.requests: list[Recorded] = []
+        self._runner: web.AppRunner | None = None
+        self._arrived = asyncio.Event()
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """The base URL, no trailing slash."""
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        """Listen on 127.0.0.1 and a port the OS picks."""
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def record(self, request: web.Request) -> Recorded:
+        """Keep what arrived and wake any waiter."""
+        recorded = Recorded(
+            path=request.raw_path,
+            headers=dict(request.headers),
+            body=await request.read(),
+            at=time.monotonic(),
+        )
+        self.requests.append(recorded)
+        self._arrived.set()
+        return recorded
+
+    async def wait_for(self, predicate: Callable[[Recorded], bool], count: int = 1) -> list[Recorded]:
+        """The first `count` recorded requests matching `predicate`, waiting up to WAIT_SECONDS."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            found = [r for r in self.requests if predicate(r)]
+            if len(found) >= count:
+                return found
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"expected {count} matching request(s), got {len(found)}: {found!r}")
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), timeout=remaining)
+            except TimeoutError:
+                continue
+
+
+class HarnessStandIn(Server):
+    """Harness's `GET /gateway/har/api/v1/registry/{ref}`: answers from a per-ref queue of Canned."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers: dict[str, list[Canned]] = {}
+        self.default = Canned(status=404, body=error_body(404, "registry not found"))
+        self.app.router.add_route("*", "/{tail:.*}", self._handle)
+
+    @property
+    def base_url(self) -> str:
+        """What HARNESS_BASE_URL is set to."""
+        return f"{self.url}/gateway"
+
+    def program(self, ref_path: str, *answers: Canned) -> None:
+        """Answer requests for `ref_path` ("acc/org/proj/reg/+") with these, in order; the last repeats."""
+        self.answers[ref_path] = list(answers)
+
+    def calls(self, ref_path: str | None = None) -> list[Recorded]:
+        """Requests that reached the registry endpoint (for one ref, or all)."""
+        return [r for r in self.requests if ref_path is None or r.path == HARNESS_PREFIX + ref_path]
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        await self.record(request)
+        ref_path = request.raw_path.removeprefix(HARNESS_PREFIX)
+        queue = self.answers.get(ref_path)
+        answer = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else self.default
+        if answer.delay:
+            await asyncio.sleep(answer.delay)
+        if answer.hold is not None:
+            await answer.hold.wait()
+        return web.Response(
+            status=answer.status,
+            body=answer.body,
+            headers={"Content-Type": answer.content_type, **answer.headers},
+        )
+
+
+Handler = Callable[[web.Request, Recorded], Awaitable[dict[str, Any]]]
+
+
+class SlackStandIn(Server):
+    """The Slack Web API (`POST /api/<method>`) and response URLs (`POST /response/<id>`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.overrides: dict[str, dict[str, Any]] = {}
+        self.app.router.add_post("/api/{method}", self._api)
+        self.app.router.add_post("/response/{id}", self._response)
+        self.app.router.add_get("/ws", self._websocket)
+        self.envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.socket_acks: list[dict[str, Any]] = []
+        self._socket_acked = asyncio.Event()
+
+    @property
+    def api_url(self) -> str:
+        """What SLACK_API_URL is set to."""
+        return f"{self.url}/api/"
+
+    def response_url(self, name: str = "1") -> str:
+        """A response_url that posts back here."""
+        return f"{self.url}/response/{name}"
+
+    def api_calls(self, method: str) -> list[Recorded]:
+        """Web API calls of one method, in order."""
+        return [r for r in self.requests if r.path == f"/api/{method}"]
+
+    async def wait_api(self, method: str, count: int = 1) -> list[Recorded]:
+        """Wait for `count` calls of `method`."""
+        return await self.wait_for(lambda r: r.path == f"/api/{method}", count)
+
+    async def wait_response(self, name: str = "1", count: int = 1) -> list[Recorded]:
+        """Wait for `count` posts to the response_url `name`."""
+        return await self.wait_for(lambda r: r.path == f"/response/{name}", count)
+
+    async def _api(self, request: web.Request) -> web.Response:
+        recorded = await self.record(request)
+        method = request.match_info["method"]
+        if method in self.overrides:
+            return web.json_response(self.overrides[method])
+        if method == "apps.connections.open":
+            return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/ws"})
+        if method == "auth.test":
+            return web.json_response(
+                {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "harbot"}
+            )
+        payload: dict[str, Any] = {"ok": True}
+        if method == "chat.postMessage":
+            body = recorded.json()
+            payload.update({"channel": body.get("channel"), "ts": f"{time.time():.6f}", "message": body})
+        return web.json_response(payload)
+
+    async def wait_socket_ack(self, envelope_id: str) -> dict[str, Any]:
+        """Wait for the bot to acknowledge a Socket Mode envelope."""
+        async with asyncio.timeout(WAIT_SECONDS):
+            while True:
+                for ack in self.socket_acks:
+                    if ack.get("envelope_id") == envelope_id:
+                        return ack
+                self._socket_acked.clear()
+                await self._socket_acked.wait()
+
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, deliver queued envelopes, record the bot's acknowledgements."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+
+        async def deliver() -> None:
+            while True:
+                await socket.send_json(await self.envelopes.get())
+
+        sender = asyncio.create_task(deliver())
+        try:
+            async for message in socket:
+                if message.type == web.WSMsgType.TEXT:
+                    self.socket_acks.append(json.loads(message.data))
+                    self._socket_acked.set()
+        finally:
+            sender.cancel()
+        return socket
+
+    async def _response(self, request: web.Request) -> web.Response:
+        await self.record(request)
+        return web.json_response({"ok": True})
+
+
+def signed_headers(secret: str, body: str, *, timestamp: int | None = None) -> dict[str, str]:
+    """Headers exactly as Slack signs a request (v0 HMAC-SHA256 of `v0:{timestamp}:{body}`)."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+def command_body(text: str, *, response_url: str, user_id: str = "U123", channel_id: str = "C123") -> str:
+    """A `/har` slash-command payload, form-encoded as Slack sends it."""
+    return urllib.parse.urlencode(
+        {
+            "token": "legacy-verification-token",
+            "team_id": "T1",
+            "team_domain": "example",
+            "channel_id": channel_id,
+            "channel_name": "incident-42",
+            "user_id": user_id,
+            "user_name": "alice",
+            "command": "/har",
+            "text": text,
+            "api_app_id": "A1",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+    )
