@@ -31,10 +31,14 @@ class Request:
     public: bool = False
 
 
-def understand(text: str, services: Services, *, command: str = "/har") -> Request | Reply:
+def understand(
+    text: str, services: Services, *, command: str = "/har", full_help: bool = False
+) -> Request | Reply:
     """Parse the user's text into a Request, or the reply to give at once: help, or a usage hint.
 
-    A leading or trailing `share` / `public` asks for an answer the whole channel sees.
+    A leading or trailing `share` / `public` asks for an answer the whole channel sees. With
+    `full_help` (conversations, where people also just chat), text we cannot read gets the whole help
+    card led by what was not understood; the slash command gets the short usage hint.
     """
     words = text.split()
     public = False
@@ -48,6 +52,8 @@ def understand(text: str, services: Services, *, command: str = "/har") -> Reque
     try:
         ref = parse_scope(rest, services.scope)
     except InvalidScope as exc:
+        if full_help:
+            return help_reply(services.scope, command=command, problem=exc)
         return invalid_scope_reply(exc, services.scope)
     return Request(ref=ref, public=public)
 

@@ -68,7 +68,6 @@ def build_app(settings: Settings, services: Services) -> AsyncApp:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = AsyncApp(
-        token=token,
         signing_secret=secret,
         client=AsyncWebClient(token=token, base_url=settings.slack_api_url),
         # Socket Mode messages are authenticated by the WebSocket itself; HTTP requests by signature.

@@ -764,10 +764,11 @@ def _hosts(ctx: ScopeContext) -> str:
     return ", ".join(_inline(host, NAME_LIMIT) for host in sorted(ctx.ui_hosts)) or "Harness"
 
 
-def help_reply(ctx: ScopeContext, *, command: str = COMMAND) -> Reply:
+def help_reply(ctx: ScopeContext, *, command: str = COMMAND, problem: InvalidScope | None = None) -> Reply:
     """What the command understands, one example per form, and this workspace's account and defaults.
 
     `command` prefixes the examples: "/har", "@harbot", or "" in a DM, where the bare text works.
+    `problem`, when given, comes first: what was not understood, and why.
     """
     prefix = f"{command} " if command else ""
     lines: list[str] = []
@@ -781,20 +782,34 @@ def help_reply(ctx: ScopeContext, *, command: str = COMMAND) -> Reply:
     forms = _listing(lines, sep="\n", max_items=len(lines), budget=SECTION_LIMIT - 100)
     syntaxes = ", ".join(form.syntax for form in SCOPE_FORMS if form.kind == "name")
     ask = f"Tell {_code(command)} which one" if command else "Send me one of these"
+    if problem is not None:
+        what, hint = _not_understood(problem)
+        lead = [_section(f"{what}\n{hint}" if hint else what)]
+        text = f"{what} {hint or ''}".strip()
+    else:
+        lead, text = [], ""
     return Reply(
-        text=escape(f"{command or 'harbot'} looks up a Harness artifact registry: {syntaxes}, or a link."),
+        text=text
+        or escape(f"{command or 'harbot'} looks up a Harness artifact registry: {syntaxes}, or a link."),
         blocks=[
+            *lead,
             _section(f"I look up Harness artifact registries. {ask}:\n{forms}"),
             _context(f"Account {_code(ctx.account_id)}", _bare_name_meaning(ctx)),
         ],
     )
 
 
-def invalid_scope_reply(exc: InvalidScope, ctx: ScopeContext) -> Reply:
-    """What was not understood and why, a suggestion when there is one, and the forms that work."""
+def _not_understood(exc: InvalidScope) -> tuple[str, str | None]:
+    """What was not understood and why (mrkdwn), and the suggestion when there is one."""
     reason = escape(_flat(exc.reason))
     shown = exc.text.strip()
     what = f"I couldn't read {_code(shown, 120)} as a registry. {reason}" if shown else reason
+    return what, escape(_flat(exc.hint)) if exc.hint else None
+
+
+def invalid_scope_reply(exc: InvalidScope, ctx: ScopeContext) -> Reply:
+    """What was not understood and why, a suggestion when there is one, and the forms that work."""
+    what, hint = _not_understood(exc)
     # The registry_ref forms are for people who already know the API; help lists them.
     forms = [
         _code(form.syntax, NAME_LIMIT) if form.kind != "link" else f"a link from {_hosts(ctx)}"
@@ -803,7 +818,6 @@ def invalid_scope_reply(exc: InvalidScope, ctx: ScopeContext) -> Reply:
     ]
     listed = f"{', '.join(forms[:-1])} or {forms[-1]}" if len(forms) > 1 else forms[0]
     usage = f"I understand {listed}. {_code(f'{COMMAND} help')} shows examples."
-    hint = escape(_flat(exc.hint)) if exc.hint else None
     return Reply(
         text=_fit(f"{what} {hint or ''}".strip(), FALLBACK_LIMIT * 2),
         blocks=[_section(f"{what}\n{hint}" if hint else what), _context(usage)],

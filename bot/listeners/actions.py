@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from bot.answers import look_up
 from bot.cards import ACTION_OPEN, ACTION_REFRESH, ACTION_SHARE, stale_button_reply
@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from bot.app import Services
 
 logger = logging.getLogger(__name__)
+
+ACTIONS: Final = (ACTION_OPEN, ACTION_REFRESH, ACTION_SHARE)
+"""The action_ids listened to: the buttons bot.cards puts on a card."""
 
 
 def _button_ref(action: dict[str, Any], services: Services) -> RegistryRef | None:
@@ -93,6 +96,6 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         await handle_share(ack, body, action, respond, services)
 
-    app.action(ACTION_OPEN)(on_open)
-    app.action(ACTION_REFRESH)(on_refresh)
-    app.action(ACTION_SHARE)(on_share)
+    listeners = {ACTION_OPEN: on_open, ACTION_REFRESH: on_refresh, ACTION_SHARE: on_share}
+    for action_id in ACTIONS:
+        app.action(action_id)(listeners[action_id])

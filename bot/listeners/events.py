@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 MAX_LOOKUPS_PER_MESSAGE: Final = 5
 """A message with many links gets cards for the first few: a reply must not flood a thread."""
+EVENTS: Final = ("message", "app_mention", "link_shared")
+"""The event types listened to; manifest.yml subscribes to exactly these (message as message.im)."""
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
@@ -31,7 +33,7 @@ async def _refs_or_reply(text: str, services: Services, *, command: str) -> list
     links = find_registry_links(text, services.scope.ui_hosts)
     if links:
         return [ref for _, ref in links[:MAX_LOOKUPS_PER_MESSAGE]]
-    request = understand(text, services, command=command)
+    request = understand(text, services, command=command, full_help=True)
     if isinstance(request, Reply):
         return request
     return [request.ref]
@@ -140,6 +142,6 @@ def register(app: AsyncApp, services: Services) -> None:
     async def on_link_shared(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
         await handle_link_shared(body, event, client, services)
 
-    app.event("message")(on_message)
-    app.event("app_mention")(on_mention)
-    app.event("link_shared")(on_link_shared)
+    listeners = {"message": on_message, "app_mention": on_mention, "link_shared": on_link_shared}
+    for event_type in EVENTS:
+        app.event(event_type)(listeners[event_type])
