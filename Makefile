@@ -19,15 +19,17 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 run: $(BIN)/.installed
 	$(BIN)/python -m bot
 
+LINTED := bot tests $(wildcard bench)
+
 test: $(BIN)/.installed-dev
-	$(BIN)/ruff check bot tests bench
-	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy bot
 	$(BIN)/pytest
 
 lint: $(BIN)/.installed-dev
-	$(BIN)/ruff check --fix bot tests bench
-	$(BIN)/ruff format bot tests bench
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
 
 # Re-pin the exact versions after changing pyproject.toml.
 lock:
