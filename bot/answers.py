@@ -1,6 +1,8 @@
 """From what a user typed to the reply they get: help, a usage hint, a registry card or a friendly error.
 
-Every surface (slash command, DM, mention, buttons) goes through here, so they all answer alike.
+Every surface (slash command, DM, mention, buttons, unfurls) goes through here, so they all answer alike,
+and every registry the bot reads goes through `fetch`: the allow-lists first, then the lookup cache, and
+one log line saying how it ended.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.cards import Reply, error_reply, help_reply, invalid_scope_reply, registry_card
+from bot.access import Asker, NotAllowed
+from bot.cards import Reply, error_reply, help_reply, invalid_scope_reply, refusal_reply, registry_card
 from bot.harness.errors import HarnessError
 from bot.scope import InvalidScope, RegistryRef, parse_scope
 
 if TYPE_CHECKING:
     from bot.app import Services
+    from bot.harness.models import Registry
 
 logger = logging.getLogger(__name__)
 
@@ -66,33 +70,55 @@ class Answer:
     ok: bool
 
 
+async def fetch(
+    ref: RegistryRef, services: Services, *, asker: Asker, surface: str, fresh: bool = False
+) -> Registry:
+    """The registry, if the allow-lists let `asker` look it up; raises NotAllowed or a HarnessError.
+
+    The one way every surface reaches Harness: a refused lookup never makes a Harness call. Logs one
+    line per lookup, naming the surface, the registry, the outcome and who asked.
+    """
+    started = time.monotonic()
+    outcome = "ok"
+    try:
+        services.access.check(asker, ref)
+        return await services.lookups.get(ref, fresh=fresh)
+    except NotAllowed as exc:
+        outcome = f"refused({exc.refusal})"
+        raise
+    except HarnessError as exc:
+        outcome = type(exc).__name__
+        raise
+    finally:
+        logger.info(
+            "lookup surface=%s ref=%s outcome=%s latency_ms=%d user=%s channel=%s",
+            surface,
+            ref.path,
+            outcome,
+            (time.monotonic() - started) * 1000,
+            asker.user or "-",
+            asker.channel or "-",
+        )
+
+
 async def look_up(
     ref: RegistryRef,
     services: Services,
     *,
     surface: str,
+    asker: Asker,
     requested_by: str | None = None,
     shared_by: str | None = None,
     shareable: bool = False,
     fresh: bool = False,
 ) -> Answer:
     """Look the registry up and render the card, or the friendly message for what went wrong."""
-    started = time.monotonic()
-    outcome = "ok"
     try:
-        registry = await services.lookups.get(ref, fresh=fresh)
+        registry = await fetch(ref, services, asker=asker, surface=surface, fresh=fresh)
+    except NotAllowed as exc:
+        return Answer(reply=refusal_reply(ref, about_scope=exc.refusal == "scope"), ok=False)
     except HarnessError as exc:
-        outcome = type(exc).__name__
         return Answer(reply=error_reply(exc), ok=False)
-    finally:
-        logger.info(
-            "lookup surface=%s ref=%s outcome=%s latency_ms=%d user=%s",
-            surface,
-            ref.path,
-            outcome,
-            (time.monotonic() - started) * 1000,
-            requested_by or shared_by or "-",
-        )
     card = registry_card(
         registry,
         ref,

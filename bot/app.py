@@ -15,15 +15,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from multidict import CIMultiDictProxy
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.access import AccessPolicy
 from bot.cards import apology_reply
 from bot.harness.client import HarnessClient
 from bot.harness.lookups import RegistryLookups
+from bot.logs import install_redaction
+from bot.payloads import MalformedRequest, check_payload, is_ssl_check, read_payload
 from bot.scope import ScopeContext
 from bot.settings import Settings
 
@@ -44,10 +50,16 @@ class Services:
     settings: Settings
     lookups: RegistryLookups
     scope: ScopeContext
+    access: AccessPolicy
 
 
 def build_services(settings: Settings, *, harness: HarnessClient | None = None) -> Services:
-    """The process-wide services: one pooled Harness client behind the lookup cache."""
+    """The process-wide services: one pooled Harness client behind the lookup cache, and the allow-lists.
+
+    Also installs the log redaction of the settings' secrets (bot.logs), so every way of starting the
+    bot has it before the first request.
+    """
+    install_redaction(settings)
     api_key = settings.harness_api_key.get_secret_value() if settings.harness_api_key else ""
     client = harness or HarnessClient(
         base_url=settings.harness_base_url, api_key=api_key, timeout=settings.harness_timeout
@@ -58,7 +70,12 @@ def build_services(settings: Settings, *, harness: HarnessClient | None = None) 
         default_project=settings.harness_default_project,
         ui_hosts=settings.ui_hosts,
     )
-    return Services(settings=settings, lookups=RegistryLookups(client), scope=scope)
+    return Services(
+        settings=settings,
+        lookups=RegistryLookups(client),
+        scope=scope,
+        access=AccessPolicy.from_settings(settings),
+    )
 
 
 def build_app(settings: Settings, services: Services) -> AsyncApp:
@@ -123,7 +140,8 @@ async def handle_error(error: Exception, body: dict[str, Any], respond: AsyncRes
         body.get("command") or body.get("type"),
         exc_info=error,
     )
-    if respond is not None:
+    # Only commands and button clicks carry a response_url; an event's error is in the log alone.
+    if respond is not None and body.get("response_url"):
         try:
             await respond(**apology_reply().as_kwargs(), response_type="ephemeral")
         except Exception:
@@ -131,10 +149,35 @@ async def handle_error(error: Exception, body: dict[str, Any], respond: AsyncRes
 
 
 def build_web_app(app: AsyncApp, services: Services) -> web.Application:
-    """The HTTP server: Slack's Request URL at POST /slack/events, and GET /healthz for load balancers."""
+    """The HTTP server: Slack's Request URL at POST /slack/events, and GET /healthz for load balancers.
+
+    Each request is checked before Bolt reads it: no larger than MAX_BODY_BYTES (else 413), signed by
+    Slack within the last 5 minutes (else 401; Slack's unsigned `ssl_check` gets a bare 200), and a
+    payload of the shape Slack sends (else 400, see bot.payloads). Only then is it dispatched; Bolt
+    checks the signature once more itself.
+    """
+    secret = services.settings.slack_signing_secret
+    if secret is None:
+        raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET to verify that requests come from Slack")
+    verifier = SignatureVerifier(secret.get_secret_value())
 
     async def slack_events(request: web.Request) -> web.Response:
-        bolt_response = await app.async_dispatch(await to_bolt_request(request))
+        raw = await request.read()
+        if not _signed(verifier, raw, request.headers):
+            if is_ssl_check(raw):
+                # Slack checks a slash command URL's certificate with an unsigned request: say yes,
+                # and dispatch nothing (a body smuggled in beside ssl_check=1 never reaches Bolt).
+                return web.Response(status=200)
+            logger.info("request without a valid Slack signature rejected")
+            return web.json_response({"error": "invalid request"}, status=401)
+        body = raw.decode("utf-8")  # the signature check has decoded it already: Slack signs UTF-8 text
+        try:
+            payload = read_payload(body, request.content_type)
+            check_payload(payload)
+        except MalformedRequest as exc:
+            logger.warning("malformed Slack request rejected reason=%r", exc.reason)
+            return web.json_response({"error": "malformed request"}, status=400)
+        bolt_response = await app.async_dispatch(_bolt_request(body, payload, request))
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_: web.Request) -> web.Response:
@@ -148,3 +191,34 @@ def build_web_app(app: AsyncApp, services: Services) -> web.Application:
     web_app.router.add_get(HEALTH_PATH, healthz)
     web_app.on_cleanup.append(close_services)
     return web_app
+
+
+def _signed(verifier: SignatureVerifier, body: bytes, headers: CIMultiDictProxy[str]) -> bool:
+    """Whether Slack signed this body within the last 5 minutes.
+
+    A malformed timestamp, or a body that is not UTF-8 (Slack signs text), counts as unsigned.
+    """
+    try:
+        return verifier.is_valid(
+            body=body,
+            timestamp=headers.get("X-Slack-Request-Timestamp"),
+            signature=headers.get("X-Slack-Signature"),
+        )
+    except ValueError:
+        return False
+
+
+def _bolt_request(body: str, payload: dict[str, Any], request: web.Request) -> AsyncBoltRequest:
+    """A Bolt request carrying the payload as `read_payload` read it.
+
+    Bolt would parse the body again by its own rule, which takes any form containing the word
+    "payload" for a button click: `/har payments/payload-store` became an empty, unhandled request.
+    Bolt builds a request from a parsed payload only in Socket Mode, so it is built that way and then
+    given back the raw body and the HTTP mode, which its own signature check reads.
+    """
+    bolt_request = AsyncBoltRequest(
+        body=payload, query=request.query_string, headers=dict(request.headers), mode="socket_mode"
+    )
+    bolt_request.raw_body = body
+    bolt_request.mode = "http"
+    return bolt_request

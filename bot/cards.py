@@ -58,6 +58,7 @@ __all__ = [
     "escape",
     "help_reply",
     "invalid_scope_reply",
+    "refusal_reply",
     "registry_card",
     "stale_button_reply",
 ]
@@ -724,6 +725,21 @@ def apology_reply() -> Reply:
     return _message(
         "Sorry, something went wrong on my side while answering that.",
         "It has been logged; please try again in a moment.",
+    )
+
+
+def refusal_reply(ref: RegistryRef, *, about_scope: bool) -> Reply:
+    """For a lookup an allow-list turns down: polite, and naming no list (those are in the log)."""
+    if about_scope:
+        return _message(
+            f"Sorry, I'm not set up to look up registries in {describe_scope(ref)}.",
+            "Whoever runs this bot chooses which Harness orgs and projects it answers about; ask them "
+            "if you need this one.",
+        )
+    return _message(
+        "Sorry, I'm not set up to look up registries for you here.",
+        "Whoever runs this bot chooses the workspaces, channels and people it answers; ask them if you "
+        "need it here.",
     )
 
 

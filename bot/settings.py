@@ -1,11 +1,13 @@
 """Settings: the only reader of the environment (and of `.env`, loaded by `__main__` for local runs).
 
-Secrets are `SecretStr`, so neither `repr(settings)` nor a validation error ever shows them.
+Secrets are `SecretStr`, so neither `repr(settings)`, `model_dump_json()` nor a validation error ever
+shows them.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -17,6 +19,13 @@ DEFAULT_HARNESS_UI_URL = "https://app.harness.io"
 DEFAULT_PORT = 3000
 Mode = Literal["auto", "http", "socket"]
 README_HINT = "See README.md, section “Configuration”, or copy .env.sample to .env."
+ACCOUNT_SCOPE: Final = "@account"
+"""The ALLOWED_HARNESS_SCOPES entry that allows the account's own registries (no identifier has an @)."""
+_SLACK_ID: Final = re.compile(r"[A-Z][A-Z0-9]{1,31}")
+_IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+# Header-safe: a key with a space, a quote or a line break in it was pasted wrong, and would be refused
+# by the HTTP client only at the first lookup.
+_SECRET_TEXT: Final = re.compile(r"[\x21-\x7e]+")
 
 
 def _http_url(value: str) -> str:
@@ -55,6 +64,12 @@ class Settings(BaseSettings):
     harness_unfurl_domains: Annotated[tuple[str, ...], NoDecode] = ()
     unfurl_policy: Literal["everywhere", "internal", "nowhere"] = "internal"
 
+    # Who may look (empty: everyone). Comma-separated in the environment.
+    allowed_slack_teams: Annotated[tuple[str, ...], NoDecode] = ()
+    allowed_slack_channels: Annotated[tuple[str, ...], NoDecode] = ()
+    allowed_slack_users: Annotated[tuple[str, ...], NoDecode] = ()
+    allowed_harness_scopes: Annotated[tuple[str, ...], NoDecode] = ()
+
     host: str = "0.0.0.0"  # noqa: S104 (platforms route to the dyno on every interface)
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
     log_level: str = Field(default="INFO", pattern=r"^(?i:debug|info|warning|error)$")
@@ -81,6 +96,50 @@ class Settings(BaseSettings):
     def _split_domains(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "harness_api_key")
+    @classmethod
+    def _header_safe(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never repeats the value: it is a secret even when it is malformed.
+        if value is not None and not _SECRET_TEXT.fullmatch(value.get_secret_value()):
+            raise ValueError("must be printable ASCII, with no spaces or line breaks in it")
+        return value
+
+    @field_validator(
+        "allowed_slack_teams",
+        "allowed_slack_channels",
+        "allowed_slack_users",
+        "allowed_harness_scopes",
+        mode="before",
+    )
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("allowed_slack_teams", "allowed_slack_channels", "allowed_slack_users")
+    @classmethod
+    def _slack_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            if not _SLACK_ID.fullmatch(entry):
+                raise ValueError(
+                    f"has {entry!r}, which is not a Slack id (they look like T012AB3CD, C012AB3CD, U012AB3CD)"
+                )
+        return value
+
+    @field_validator("allowed_harness_scopes")
+    @classmethod
+    def _scopes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            parts = entry.split("/")
+            valid = len(parts) <= 2 and all(_IDENTIFIER.fullmatch(part) for part in parts)
+            if entry != ACCOUNT_SCOPE and not valid:
+                raise ValueError(
+                    f"has {entry!r}: entries are an org identifier (payments), an org/project "
+                    f"(payments/checkout) or {ACCOUNT_SCOPE}"
+                )
         return value
 
     @model_validator(mode="after")

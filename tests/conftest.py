@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,8 +13,17 @@ import pytest
 from aiohttp import web
 
 from bot.app import Services, build_app, build_services, build_web_app
+from bot.harness.client import HarnessClient
 from bot.settings import Settings
-from tests.standins import HarnessStandIn, Server, SlackStandIn, command_body, signed_headers
+from tests.standins import (
+    JSON,
+    HarnessStandIn,
+    LogWatch,
+    Server,
+    SlackStandIn,
+    command_body,
+    signed_headers,
+)
 
 # Recognisable fake secrets: tests assert that none of them ever leaks into anything captured.
 BOT_TOKEN = "xoxb-fake-bot-token-SENTINEL-BOT"
@@ -75,36 +85,78 @@ class Bot:
         """Send `/har <text>` whose response_url is the Slack stand-in's `/response/<name>`."""
         return await self.post(command_body(text, response_url=self.slack.response_url(name), **fields))
 
+    async def send_event(self, body: str, **headers: str) -> int:
+        """POST an Events API callback (JSON), signed as Slack signs it; the status is returned."""
+        sent = {**signed_headers(SIGNING_SECRET, body, content_type=JSON), **headers}
+        status, _ = await self.post(body, headers=sent)
+        return status
+
 
 BotFactory = Callable[..., Any]
+
+
+async def serve_bot(
+    slack: SlackStandIn, harness: HarnessStandIn, *, harness_backoff: float | None = None, **overrides: Any
+) -> tuple[Bot, web.AppRunner]:
+    """The real app on a loopback port, wired to the stand-ins; stop it with `stop_bot`.
+
+    `harness_backoff` shortens the Harness client's first retry delay (not a setting), so tests that
+    retry a lot stay quick; the retries themselves are the real client's.
+    """
+    values = {"slack_api_url": slack.api_url, "harness_base_url": harness.base_url, **overrides}
+    settings = make_settings(**values)
+    client = None
+    if harness_backoff is not None and settings.harness_api_key is not None:
+        client = HarnessClient(
+            base_url=settings.harness_base_url,
+            api_key=settings.harness_api_key.get_secret_value(),
+            timeout=settings.harness_timeout,
+            backoff=harness_backoff,
+        )
+    services = build_services(settings, harness=client)
+    web_app = build_web_app(build_app(settings, services), services)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    session = aiohttp.ClientSession()
+    return Bot(f"http://127.0.0.1:{port}", services, session, slack, harness), runner
+
+
+async def stop_bot(bot: Bot, runner: web.AppRunner) -> None:
+    """Close the bot's client session, then the app."""
+    await bot.session.close()
+    await runner.cleanup()
+
+
+@asynccontextmanager
+async def running_bot(**overrides: Any) -> AsyncIterator[Bot]:
+    """Stand-ins and the bot, for a test module that keeps one bot across many examples (hypothesis)."""
+    harness, slack = HarnessStandIn(), SlackStandIn()
+    await harness.start()
+    await slack.start()
+    bot, runner = await serve_bot(slack, harness, **overrides)
+    try:
+        yield bot
+    finally:
+        await stop_bot(bot, runner)
+        await slack.stop()
+        await harness.stop()
 
 
 @pytest.fixture
 async def make_bot(harness: HarnessStandIn, slack: SlackStandIn) -> AsyncIterator[Callable[..., Any]]:
     """Start the bot with settings overrides; every bot started is stopped at the end of the test."""
-    runners: list[web.AppRunner] = []
-    sessions: list[aiohttp.ClientSession] = []
+    started: list[tuple[Bot, web.AppRunner]] = []
 
     async def start(**overrides: Any) -> Bot:
-        values = {"slack_api_url": slack.api_url, "harness_base_url": harness.base_url, **overrides}
-        settings = make_settings(**values)
-        services = build_services(settings)
-        web_app = build_web_app(build_app(settings, services), services)
-        runner = web.AppRunner(web_app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        runners.append(runner)
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        session = aiohttp.ClientSession()
-        sessions.append(session)
-        return Bot(f"http://127.0.0.1:{port}", services, session, slack, harness)
+        started.append(await serve_bot(slack, harness, **overrides))
+        return started[-1][0]
 
     yield start
-    for session in sessions:
-        await session.close()
-    for runner in runners:
-        await runner.cleanup()
+    for bot, runner in started:
+        await stop_bot(bot, runner)
 
 
 @pytest.fixture
@@ -119,6 +171,29 @@ def captured_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """Every log record at DEBUG, from every logger."""
     caplog.set_level(logging.DEBUG)
     return caplog
+
+
+@pytest.fixture
+def logs() -> Iterator[LogWatch]:
+    """Every log record at DEBUG from every logger (slack_bolt, slack_sdk, httpx, httpcore, aiohttp too),
+    with a bounded wait for a record to arrive.
+    """
+    with LogWatch() as watch:
+        yield watch
+
+
+def assert_no_secrets(bot: Bot, logs: LogWatch, *answers: str) -> None:
+    """None of SECRETS in anything captured: what reached Slack (Web API calls and response_url posts),
+    the bot's HTTP answers given, and every log record, formatted with its traceback.
+    """
+    captured = {
+        "slack": "\n".join(r.body.decode("utf-8", "replace") for r in bot.slack.requests),
+        "answers": "\n".join(answers),
+        "logs": logs.text(),
+    }
+    for where, text in captured.items():
+        for secret in SECRETS:
+            assert secret not in text, f"{secret!r} in {where}"
 
 
 __all__ = ["ACCOUNT", "SECRETS", "Bot", "Server"]

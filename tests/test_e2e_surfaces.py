@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import time
-import urllib.parse
 from typing import Any
 
 import pytest
 
 from tests.blockkit import assert_valid_blocks
-from tests.conftest import SIGNING_SECRET, Bot
-from tests.standins import Canned, Recorded, harness_fixture, signed_headers, success_body
+from tests.conftest import Bot
+from tests.standins import (
+    Canned,
+    block_actions,
+    dm,
+    event_body,
+    harness_fixture,
+    link_shared,
+    mention,
+    message_of,
+    success_body,
+)
 
 REF = "acc_test/payments/checkout/docker-prod/+"
 LINK = "https://app.harness.io/ng/account/acc_test/all/orgs/payments/projects/checkout/registries/docker-prod"
@@ -20,76 +27,10 @@ OTHER_REF = "acc_test/payments/npm-prod/+"
 OTHER_LINK = (
     "https://app.harness.io/ng/account/acc_test/module/har/orgs/payments/registries/npm-prod/packages"
 )
-_ids = itertools.count(1)
-
-
-def event_body(event: dict[str, Any], *, event_id: str | None = None, ext_shared: bool = False) -> str:
-    """An Events API callback as Slack sends it."""
-    return json.dumps(
-        {
-            "token": "legacy",
-            "team_id": "T1",
-            "api_app_id": "A1",
-            "event": event,
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{next(_ids):06d}",
-            "event_time": int(time.time()),
-            "is_ext_shared_channel": ext_shared,
-            "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
-        }
-    )
 
 
 async def send_event(bot: Bot, body: str, **headers: str) -> int:
-    sent = {**signed_headers(SIGNING_SECRET, body), "Content-Type": "application/json", **headers}
-    status, _ = await bot.post(body, headers=sent)
-    return status
-
-
-def dm(text: str, **extra: Any) -> dict[str, Any]:
-    ts = f"{time.time():.6f}"
-    return {
-        "type": "message",
-        "channel": "D1",
-        "channel_type": "im",
-        "user": "U123",
-        "text": text,
-        "ts": ts,
-        **extra,
-    }
-
-
-def mention(text: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "app_mention",
-        "channel": "C1",
-        "user": "U123",
-        "text": f"<@UBOT> {text}",
-        "ts": "1700000000.000100",
-        **extra,
-    }
-
-
-def link_shared(*urls: str, channel: str = "C1") -> dict[str, Any]:
-    return {
-        "type": "link_shared",
-        "channel": channel,
-        "user": "U123",
-        "message_ts": "1700000000.000200",
-        "links": [{"domain": urllib.parse.urlsplit(url).hostname, "url": url} for url in urls],
-        "source": "conversations_history",
-        "unfurl_id": "UNF1",
-        "event_ts": "1700000000.000300",
-    }
-
-
-def message_of(call: Recorded) -> dict[str, Any]:
-    body: dict[str, Any] = call.json()
-    if isinstance(body.get("blocks"), str):
-        body["blocks"] = json.loads(body["blocks"])
-    if isinstance(body.get("unfurls"), str):
-        body["unfurls"] = json.loads(body["unfurls"])
-    return body
+    return await bot.send_event(body, **headers)
 
 
 # --- Direct messages -------------------------------------------------------------------------------
@@ -277,25 +218,6 @@ async def test_links_on_extra_unfurl_domains_are_read(make_bot: Any) -> None:
 
 
 # --- Buttons ---------------------------------------------------------------------------------------
-
-
-def block_actions(action_id: str, value: str | None, *, response_url: str, ephemeral: bool = True) -> str:
-    action: dict[str, Any] = {"action_id": action_id, "block_id": "b1", "type": "button", "action_ts": "1.2"}
-    if value is not None:
-        action["value"] = value
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T1", "domain": "example"},
-        "user": {"id": "U777", "username": "bob", "team_id": "T1"},
-        "api_app_id": "A1",
-        "token": "legacy",
-        "container": {"type": "message", "message_ts": "1.1", "channel_id": "C1", "is_ephemeral": ephemeral},
-        "trigger_id": "1.2.3",
-        "channel": {"id": "C1", "name": "incident-42"},
-        "response_url": response_url,
-        "actions": [action],
-    }
-    return urllib.parse.urlencode({"payload": json.dumps(payload)})
 
 
 async def test_refresh_looks_up_again_and_updates_the_message_in_place(bot: Bot) -> None:

@@ -147,12 +147,23 @@ class HarnessClient:
                 headers={"x-api-key": self._api_key},
                 timeout=httpx.Timeout(attempt_timeout),
             ) as response:
-                body = await self._read_capped(response, ref)
+                try:
+                    body = await self._read_capped(response, ref)
+                except httpx.DecodingError as exc:
+                    if response.status_code == 200:
+                        # It did answer, with a body its own Content-Encoding cannot decode: not a
+                        # connection problem, and not one a retry is likely to fix.
+                        raise InvalidResponse(
+                            f"Harness at {self._host} sent a body for {ref.path} that could not be decoded",
+                            ref=ref,
+                            host=self._host,
+                        ) from exc
+                    body = b""  # an error status says what happened; its body is only detail
         except httpx.TimeoutException as exc:
             message = f"Harness at {self._host} did not answer within {attempt_timeout:.1f}s"
             error: HarnessError = HarnessTimeout(message, ref=ref, host=self._host)
             raise _Retry(error) from exc
-        except (httpx.TransportError, httpx.DecodingError) as exc:
+        except httpx.TransportError as exc:
             error = HarnessConnectionError(
                 f"could not reach Harness at {self._host}: {type(exc).__name__}", ref=ref, host=self._host
             )

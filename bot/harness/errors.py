@@ -12,7 +12,8 @@ HarnessError                      anything that stops a lookup
 ├── HarnessUnavailable            no usable HTTP answer
 │   ├── HarnessTimeout            the request took too long
 │   └── HarnessConnectionError    the host could not be reached
-└── InvalidResponse               a 200 that is not JSON, does not match the schema, or is not SUCCESS
+└── InvalidResponse               a 200 that is not JSON, does not match the schema, is not SUCCESS,
+                                  is too large or cannot be decoded
 ```
 
 Messages name the host and the status, never the API key. The status mapping lives in one place:
@@ -81,7 +82,7 @@ class HarnessConnectionError(HarnessUnavailable):
 
 
 class InvalidResponse(HarnessError):
-    """A 200 whose body is not JSON, does not match the schema, or whose status is not SUCCESS."""
+    """A 200 whose body is not JSON, does not fit the schema, is too large or garbled, or is not SUCCESS."""
 
 
 _BY_STATUS: dict[int, type[HarnessStatusError]] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Final
 
+from bot.access import Asker
 from bot.answers import look_up
 from bot.cards import ACTION_OPEN, ACTION_REFRESH, ACTION_SHARE, stale_button_reply
 from bot.scope import InvalidScope, RegistryRef, parse_scope
@@ -12,6 +13,7 @@ from bot.scope import InvalidScope, RegistryRef, parse_scope
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
     from slack_bolt.context.ack.async_ack import AsyncAck
+    from slack_bolt.context.async_context import AsyncBoltContext
     from slack_bolt.context.respond.async_respond import AsyncRespond
 
     from bot.app import Services
@@ -33,18 +35,18 @@ def _button_ref(action: dict[str, Any], services: Services) -> RegistryRef | Non
         return None
 
 
-def _user(body: dict[str, Any]) -> str | None:
-    user = body.get("user")
-    return user.get("id") if isinstance(user, dict) else None
-
-
 async def _stale(respond: AsyncRespond, action: dict[str, Any]) -> None:
     logger.warning("button with an unreadable value action_id=%s", action.get("action_id"))
     await respond(**stale_button_reply().as_kwargs(), response_type="ephemeral", replace_original=False)
 
 
 async def handle_refresh(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, services: Services
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    services: Services,
+    asker: Asker,
 ) -> None:
     """Look the registry up again, skipping the cache, and update the message in place."""
     await ack()
@@ -52,10 +54,16 @@ async def handle_refresh(
     if ref is None:
         await _stale(respond, action)
         return
-    container = body.get("container") or {}
-    ephemeral = bool(container.get("is_ephemeral"))
+    container = body.get("container")
+    ephemeral = isinstance(container, dict) and container.get("is_ephemeral") is True
     answer = await look_up(
-        ref, services, surface="refresh", requested_by=_user(body), shareable=ephemeral, fresh=True
+        ref,
+        services,
+        surface="refresh",
+        asker=asker,
+        requested_by=asker.user,
+        shareable=ephemeral,
+        fresh=True,
     )
     if answer.ok:
         await respond(**answer.reply.as_kwargs(), replace_original=True)
@@ -64,7 +72,7 @@ async def handle_refresh(
 
 
 async def handle_share(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, services: Services
+    ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond, services: Services, asker: Asker
 ) -> None:
     """Post the card from an ephemeral answer visibly in the channel, attributed to who shared it."""
     await ack()
@@ -72,7 +80,7 @@ async def handle_share(
     if ref is None:
         await _stale(respond, action)
         return
-    answer = await look_up(ref, services, surface="share", shared_by=_user(body))
+    answer = await look_up(ref, services, surface="share", asker=asker, shared_by=asker.user)
     if not answer.ok:
         await respond(**answer.reply.as_kwargs(), response_type="ephemeral", replace_original=False)
         return
@@ -87,14 +95,18 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()  # a link button: Slack opens the URL; the click still has to be acknowledged
 
     async def on_refresh(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
-        await handle_refresh(ack, body, action, respond, services)
+        await handle_refresh(ack, body, action, respond, services, Asker.from_context(context))
 
     async def on_share(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+        ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
     ) -> None:
-        await handle_share(ack, body, action, respond, services)
+        await handle_share(ack, action, respond, services, Asker.from_context(context))
 
     listeners = {ACTION_OPEN: on_open, ACTION_REFRESH: on_refresh, ACTION_SHARE: on_share}
     for action_id in ACTIONS:

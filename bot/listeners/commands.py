@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.access import Asker
 from bot.answers import look_up, understand
 from bot.cards import Reply
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
     from slack_bolt.context.ack.async_ack import AsyncAck
+    from slack_bolt.context.async_context import AsyncBoltContext
     from slack_bolt.context.respond.async_respond import AsyncRespond
 
     from bot.app import Services
@@ -18,7 +20,7 @@ COMMAND = "/har"
 
 
 async def handle_registry_command(
-    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, services: Services
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, services: Services, asker: Asker
 ) -> None:
     """`/har <registry | org/registry | org/project/registry | registry_ref | link>`, or `/har help`.
 
@@ -34,7 +36,8 @@ async def handle_registry_command(
         request.ref,
         services,
         surface="command",
-        requested_by=command.get("user_id"),
+        asker=asker,
+        requested_by=asker.user,
         shareable=not request.public,
     )
     visible = answer.ok and request.public
@@ -44,7 +47,9 @@ async def handle_registry_command(
 def register(app: AsyncApp, services: Services) -> None:
     """Register `/har`."""
 
-    async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
-        await handle_registry_command(ack, command, respond, services)
+    async def on_command(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        await handle_registry_command(ack, command, respond, services, Asker.from_context(context))
 
     app.command(COMMAND)(on_command)

@@ -7,13 +7,15 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any, Final
 
-from bot.answers import look_up, understand
+from bot.access import Asker, NotAllowed
+from bot.answers import fetch, look_up, understand
 from bot.cards import Reply, compact_card
 from bot.harness.errors import HarnessError
 from bot.scope import RegistryRef, find_registry_links, ref_from_url
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
+    from slack_bolt.context.async_context import AsyncBoltContext
     from slack_bolt.context.say.async_say import AsyncSay
     from slack_sdk.web.async_client import AsyncWebClient
 
@@ -39,21 +41,29 @@ async def _refs_or_reply(text: str, services: Services, *, command: str) -> list
     return [request.ref]
 
 
-async def handle_direct_message(event: dict[str, Any], say: AsyncSay, services: Services) -> None:
+def _text(event: dict[str, Any], name: str) -> str | None:
+    """A text field of the event, or None when it is missing or not text."""
+    value = event.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+async def handle_direct_message(
+    event: dict[str, Any], say: AsyncSay, services: Services, asker: Asker
+) -> None:
     """A DM holding anything `/har` understands gets the card; anything else gets help, in the DM."""
     if event.get("subtype") or event.get("bot_id"):
         return  # edits, deletions, joins and other bots' messages: never answered, so the bot never loops
-    wanted = await _refs_or_reply(str(event.get("text") or ""), services, command="")
+    wanted = await _refs_or_reply(_text(event, "text") or "", services, command="")
     if isinstance(wanted, Reply):
         await say(**wanted.as_kwargs())
         return
     for ref in wanted:
-        answer = await look_up(ref, services, surface="dm", requested_by=event.get("user"))
+        answer = await look_up(ref, services, surface="dm", asker=asker, requested_by=asker.user)
         await say(**answer.reply.as_kwargs())
 
 
 async def handle_mention(
-    event: dict[str, Any], say: AsyncSay, client: AsyncWebClient, services: Services
+    event: dict[str, Any], say: AsyncSay, client: AsyncWebClient, services: Services, asker: Asker
 ) -> None:
     """`@harbot <registry or link>` in a channel: the card in a thread under that message.
 
@@ -61,19 +71,21 @@ async def handle_mention(
     """
     if event.get("bot_id") or event.get("channel_type") == "im":
         return  # a DM is answered by the message listener; other bots do not get answers
-    thread_ts = event.get("thread_ts") or event.get("ts")
-    text = MENTION.sub(" ", str(event.get("text") or "")).strip()
+    thread_ts = _text(event, "thread_ts") or _text(event, "ts")
+    text = MENTION.sub(" ", _text(event, "text") or "").strip()
     wanted = await _refs_or_reply(text, services, command="@harbot")
     if isinstance(wanted, Reply):
         await say(**wanted.as_kwargs(), thread_ts=thread_ts)
         return
     for ref in wanted:
-        answer = await look_up(ref, services, surface="mention", requested_by=event.get("user"))
+        answer = await look_up(ref, services, surface="mention", asker=asker, requested_by=asker.user)
         if answer.ok:
             await say(**answer.reply.as_kwargs(), thread_ts=thread_ts)
+        elif asker.channel is None or asker.user is None:
+            logger.warning("mention error not delivered: no one to show it to ref=%s", ref.path)
         else:
             await client.chat_postEphemeral(
-                channel=event["channel"], user=event["user"], thread_ts=thread_ts, **answer.reply.as_kwargs()
+                channel=asker.channel, user=asker.user, thread_ts=thread_ts, **answer.reply.as_kwargs()
             )
 
 
@@ -87,60 +99,72 @@ def unfurl_allowed(body: dict[str, Any], policy: str) -> bool:
 
 
 async def handle_link_shared(
-    body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, services: Services
+    body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, services: Services, asker: Asker
 ) -> None:
     """Registry links posted in a channel: one `chat.unfurl` call with a compact card per registry link.
 
-    Links that are not registry pages are left alone; a lookup that fails shows nothing under somebody
-    else's message (and is logged).
+    Links that are not registry pages are left alone; a lookup that fails or is not allowed shows
+    nothing under somebody else's message. Each event ends with one log line saying what was done.
     """
     policy = services.settings.unfurl_policy
+    channel = _text(event, "channel")
     if not unfurl_allowed(body, policy):
-        logger.info("unfurl skipped channel=%s policy=%s", event.get("channel"), policy)
+        logger.info("unfurl skipped channel=%s policy=%s", channel, policy)
         return
     hosts = services.scope.ui_hosts
+    links = event.get("links")
     wanted: dict[str, RegistryRef] = {}
-    for link in event.get("links") or []:
+    for link in links if isinstance(links, list) else []:
         url = link.get("url") if isinstance(link, dict) else None
         if not isinstance(url, str) or url in wanted:
             continue
         ref = ref_from_url(url, hosts)
         if ref is not None:
             wanted[url] = ref
-    if not wanted:
-        return
 
     async def card(url: str, ref: RegistryRef) -> tuple[str, dict[str, Any]] | None:
         try:
-            registry = await services.lookups.get(ref)
+            registry = await fetch(ref, services, asker=asker, surface="unfurl")
         except HarnessError as exc:
             logger.warning("unfurl lookup failed url_ref=%s error=%s", ref.path, type(exc).__name__)
+            return None
+        except NotAllowed as exc:
+            logger.info("unfurl refused url_ref=%s refusal=%s", ref.path, exc.refusal)
             return None
         return url, compact_card(registry, ref, ui_base=services.settings.harness_ui_url)
 
     results = await asyncio.gather(*(card(url, ref) for url, ref in wanted.items()))
     unfurls = dict(result for result in results if result is not None)
-    if not unfurls:
-        return
-    if event.get("source") == "composer" and event.get("unfurl_id"):
-        await client.chat_unfurl(unfurl_id=event["unfurl_id"], source="composer", unfurls=unfurls)
-    else:
-        await client.chat_unfurl(channel=event["channel"], ts=event["message_ts"], unfurls=unfurls)
-    logger.info("unfurled channel=%s links=%d", event.get("channel"), len(unfurls))
+    if unfurls:
+        if event.get("source") == "composer" and _text(event, "unfurl_id"):
+            await client.chat_unfurl(unfurl_id=event["unfurl_id"], source="composer", unfurls=unfurls)
+        else:
+            await client.chat_unfurl(channel=channel, ts=_text(event, "message_ts"), unfurls=unfurls)
+    logger.info(
+        "unfurl channel=%s links=%d registries=%d unfurled=%d",
+        channel,
+        len(links) if isinstance(links, list) else 0,
+        len(wanted),
+        len(unfurls),
+    )
 
 
 def register(app: AsyncApp, services: Services) -> None:
     """Register the DM, mention and link_shared listeners."""
 
-    async def on_message(event: dict[str, Any], say: AsyncSay) -> None:
+    async def on_message(event: dict[str, Any], say: AsyncSay, context: AsyncBoltContext) -> None:
         if event.get("channel_type") == "im":
-            await handle_direct_message(event, say, services)
+            await handle_direct_message(event, say, services, Asker.from_context(context))
 
-    async def on_mention(event: dict[str, Any], say: AsyncSay, client: AsyncWebClient) -> None:
-        await handle_mention(event, say, client, services)
+    async def on_mention(
+        event: dict[str, Any], say: AsyncSay, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await handle_mention(event, say, client, services, Asker.from_context(context))
 
-    async def on_link_shared(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
-        await handle_link_shared(body, event, client, services)
+    async def on_link_shared(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await handle_link_shared(body, event, client, services, Asker.from_context(context))
 
     listeners = {"message": on_message, "app_mention": on_mention, "link_shared": on_link_shared}
     for event_type in EVENTS:

@@ -1,0 +1,97 @@
+"""Keeps the configured secrets out of every log record, whichever library logs it.
+
+No code here logs a token or the Harness key, and the libraries redact what they know to be secret
+(slack_sdk prints `Authorization: (redacted)`). This is the net under both: once `install_redaction`
+has run, every log record created in the process has each configured secret value replaced by
+`[redacted]` in its message, its exception text and its stack text, before any handler sees it.
+
+It works at record creation (`logging.setLogRecordFactory`), not as a handler filter, so it covers
+handlers added later too (a platform's, pytest's), and costs nothing for records below the level.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from bot.settings import Settings
+
+__all__ = ["REDACTED", "install_redaction", "redact"]
+
+REDACTED: Final = "[redacted]"
+MIN_SECRET_CHARS: Final = 8
+"""Shorter values are not redacted: replacing every "abc" in the logs would hide more than it protects."""
+
+# Longest first, so a secret that contains another is replaced whole. Replaced, never changed in place:
+# records are made on any thread, and a tuple being read is never half-updated.
+_secrets: tuple[str, ...] = ()
+_lock = threading.Lock()
+_formatter = logging.Formatter()
+
+
+def redact(text: str) -> str:
+    """`text` with every configured secret value replaced by `[redacted]`."""
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def install_redaction(settings: Settings) -> None:
+    """Redact the Slack tokens, the signing secret and the Harness key of `settings` from all logging.
+
+    Safe to call more than once (each call adds its settings' secrets); nothing is ever removed.
+    """
+    values = (
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        settings.harness_api_key,
+    )
+    global _secrets
+    with _lock:
+        found = {
+            value.get_secret_value()
+            for value in values
+            if value is not None and len(value.get_secret_value()) >= MIN_SECRET_CHARS
+        }
+        _secrets = tuple(sorted(found.union(_secrets), key=len, reverse=True))
+        factory = logging.getLogRecordFactory()
+        if not isinstance(factory, _RedactingFactory):
+            logging.setLogRecordFactory(_RedactingFactory(factory))
+
+
+class _RedactingFactory:
+    """Wraps the current LogRecord factory: records come out with the secrets already replaced."""
+
+    def __init__(self, base: Callable[..., logging.LogRecord]) -> None:
+        self._base = base
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self._base(*args, **kwargs)
+        if _secrets:
+            _scrub(record)
+        return record
+
+
+def _scrub(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:
+        return  # a bad format string is the logging call's bug: the handler reports it as usual
+    clean = redact(message)
+    if clean != message:
+        # The message is formatted here, once; handlers then format nothing further from args.
+        record.msg, record.args = clean, None
+    if record.exc_info and record.exc_info[0] is not None:
+        text = _formatter.formatException(record.exc_info)
+        clean = redact(text)
+        if clean != text:
+            # Formatters use exc_text when it is set, instead of formatting exc_info again.
+            record.exc_text = clean
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)

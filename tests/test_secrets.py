@@ -1,0 +1,224 @@
+"""No Slack token, signing secret or Harness key in a Slack message, a log line, an exception or the settings.
+
+Every test runs with the recognisable fake secrets of tests/conftest.py and, through the `logs` fixture,
+every logger at DEBUG (slack_bolt, slack_sdk, httpx, httpcore, aiohttp included). tests/test_faults.py
+checks the same after each fault of its matrix.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+from bot.app import build_app, build_services
+from bot.harness.client import HarnessClient
+from bot.harness.errors import HarnessError
+from bot.logs import REDACTED, install_redaction
+from bot.scope import RegistryRef
+from bot.settings import Settings, SettingsError, load_settings
+from tests.conftest import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    HARNESS_KEY,
+    SECRETS,
+    SIGNING_SECRET,
+    Bot,
+    assert_no_secrets,
+    make_settings,
+)
+from tests.standins import (
+    JSON,
+    Canned,
+    HarnessStandIn,
+    LogWatch,
+    SlackStandIn,
+    block_actions,
+    closed_url,
+    command_body,
+    dm,
+    error_body,
+    event_body,
+    link_shared,
+    mention,
+    settle,
+    signed_headers,
+    success_body,
+)
+
+REF = "acc_test/payments/checkout/docker-prod/+"
+LINK = "https://app.harness.io/ng/account/acc_test/all/orgs/payments/projects/checkout/registries/docker-prod"
+
+
+def _no_secret(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text
+
+
+# --- Settings ---------------------------------------------------------------------------------------
+
+ALL_SECRETS = make_settings(slack_app_token=APP_TOKEN)
+SHOWN: dict[str, Callable[[Settings], str]] = {
+    "repr": repr,
+    "str": str,
+    "format": lambda settings: f"{settings}",
+    "model_dump_json": lambda settings: settings.model_dump_json(),
+    "model_dump": lambda settings: str(settings.model_dump()),
+    "model_dump in JSON mode": lambda settings: json.dumps(settings.model_dump(mode="json")),
+}
+
+
+@pytest.mark.parametrize("show", SHOWN.values(), ids=SHOWN.keys())
+def test_settings_never_show_a_secret(show: Callable[[Settings], str]) -> None:
+    _no_secret(show(ALL_SECRETS))
+
+
+async def test_services_never_show_a_secret() -> None:
+    services = build_services(ALL_SECRETS)
+    try:
+        _no_secret(repr(services) + str(vars(services.lookups)))
+    finally:
+        await services.lookups.aclose()
+
+
+@pytest.mark.parametrize("name", ["slack_bot_token", "slack_signing_secret", "harness_api_key"])
+@pytest.mark.parametrize("bad", [" with a space SENTINEL", "line\nbreak-SENTINEL", "ünïcode-SENTINEL"])
+def test_a_malformed_secret_is_refused_without_being_repeated(name: str, bad: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        make_settings(**{name: "x" + bad})
+    _no_secret(str(caught.value))
+
+
+def test_load_settings_names_a_malformed_secret_without_repeating_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("HARNESS_API_KEY", HARNESS_KEY + " trailing words")
+    with pytest.raises(SettingsError, match="HARNESS_API_KEY") as caught:
+        load_settings("http")
+    _no_secret(str(caught.value))
+
+
+# --- End to end -------------------------------------------------------------------------------------
+
+
+async def test_no_secret_reaches_slack_an_answer_or_the_log_on_any_surface(bot: Bot, logs: LogWatch) -> None:
+    bot.harness.program(REF, Canned(body=success_body()))
+    bot.harness.program("acc_test/payments/missing/+", Canned(status=404, body=error_body(404, "not found")))
+    answers: list[str] = []
+
+    async def post(body: str, **headers: Any) -> None:
+        answers.append((await bot.post(body, **headers))[1])
+
+    await post(command_body("payments/checkout/docker-prod", response_url=bot.slack.response_url("ok")))
+    await post(command_body("help", response_url=bot.slack.response_url("help")))
+    await post(command_body("Not A Registry", response_url=bot.slack.response_url("usage")))
+    await post(command_body("payments/missing", response_url=bot.slack.response_url("missing")))
+    for event in (dm("payments/checkout/docker-prod"), mention("payments/missing"), link_shared(LINK)):
+        body = event_body(event)
+        await post(body, headers=signed_headers(SIGNING_SECRET, body, content_type=JSON))
+    await post(block_actions("refresh", REF, response_url=bot.slack.response_url("refresh")))
+    await post(block_actions("share", REF, response_url=bot.slack.response_url("share")))
+    forged = command_body("payments/checkout/docker-prod", response_url=bot.slack.response_url("forged"))
+    await post(forged, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    await post("{not json", headers=signed_headers(SIGNING_SECRET, "{not json", content_type=JSON))
+    await settle()
+    assert len(bot.slack.api_calls("chat.unfurl")) == 1  # every surface was really exercised
+    assert_no_secrets(bot, logs, *answers)
+
+
+async def test_no_secret_in_the_traceback_when_slack_rejects_the_token(bot: Bot, logs: LogWatch) -> None:
+    bot.slack.overrides["chat.postMessage"] = {"ok": False, "error": "invalid_auth"}
+    await bot.send_event(event_body(dm("help")))
+    await settle()
+    (failure,) = [r for r in logs.records if r.levelno >= logging.ERROR]
+    assert "invalid_auth" in logs.formatted(failure)  # the traceback is there, and says what happened
+    assert_no_secrets(bot, logs)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Canned(status=500, body=error_body(500, "boom")),
+        Canned(body=b"<html>login</html>"),
+        Canned(body=success_body(), cut_after=10),
+        Canned(status=401, body=b'{"message": "Unauthorized"}'),
+    ],
+    ids=["5xx", "html", "reset", "401"],
+)
+async def test_no_secret_in_a_harness_error_or_its_causes(harness: HarnessStandIn, answer: Canned) -> None:
+    ref = RegistryRef(account="acc_test", org="payments", project="checkout", registry="docker-prod")
+    harness.program(ref.path, answer)
+    client = HarnessClient(base_url=harness.base_url, api_key=HARNESS_KEY, timeout=1.0, backoff=0.01)
+    try:
+        with pytest.raises(HarnessError) as caught:
+            await client.get_registry(ref)
+    finally:
+        await client.aclose()
+    _no_secret("".join(traceback.format_exception(caught.value)) + repr(caught.value))
+
+
+async def test_no_secret_in_the_traceback_when_harness_cannot_be_reached(logs: LogWatch) -> None:
+    ref = RegistryRef(account="acc_test", registry="docker-prod")
+    client = HarnessClient(base_url=closed_url(), api_key=HARNESS_KEY, timeout=1.0, backoff=0.01)
+    try:
+        with pytest.raises(HarnessError) as caught:
+            await client.get_registry(ref)
+    finally:
+        await client.aclose()
+    _no_secret("".join(traceback.format_exception(caught.value)) + logs.text())
+
+
+async def test_no_secret_in_the_log_of_socket_mode(
+    slack: SlackStandIn, harness: HarnessStandIn, logs: LogWatch
+) -> None:
+    harness.program("acc_test/payments/docker-prod/+", Canned(body=success_body()))
+    settings = make_settings(
+        slack_app_token=APP_TOKEN, slack_api_url=slack.api_url, harness_base_url=harness.base_url
+    )
+    services = build_services(settings)
+    handler = AsyncSocketModeHandler(build_app(settings, services), APP_TOKEN)
+    await handler.connect_async()
+    try:
+        await slack.envelopes.put(
+            {
+                "envelope_id": "env-1",
+                "type": "slash_commands",
+                "accepts_response_payload": True,
+                "payload": {
+                    "team_id": "T1",
+                    "channel_id": "C123",
+                    "user_id": "U123",
+                    "command": "/har",
+                    "text": "payments/docker-prod",
+                    "response_url": slack.response_url("sock"),
+                    "trigger_id": "1.2.3",
+                },
+            }
+        )
+        await slack.wait_response("sock")
+    finally:
+        await handler.close_async()
+        await services.lookups.aclose()
+    _no_secret(logs.text() + "\n".join(r.body.decode() for r in slack.requests))
+
+
+# --- The net under it all: bot.logs ----------------------------------------------------------------
+
+
+def test_a_secret_logged_by_any_library_is_redacted(logs: LogWatch) -> None:
+    install_redaction(ALL_SECRETS)  # as build_services does, for every way of starting the bot
+    logging.getLogger("httpcore.http11").debug("headers=%r", [(b"x-api-key", HARNESS_KEY.encode())])
+    logging.getLogger("slack_sdk").info("token %s and %s", BOT_TOKEN, APP_TOKEN)
+    try:
+        raise RuntimeError(f"signature over {SIGNING_SECRET}")
+    except RuntimeError:
+        logging.getLogger("aiohttp.server").exception("failed", stack_info=True)
+    text = logs.text() + "".join(r.stack_info or "" for r in logs.records)
+    _no_secret(text)
+    assert text.count(REDACTED) >= 4
