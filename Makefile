@@ -17,7 +17,7 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 	touch $@
 
 run: $(BIN)/.installed
-	$(BIN)/python -m bot
+	@$(BIN)/python -m bot
 
 LINTED := bot tests $(wildcard bench)
 
@@ -43,3 +43,6 @@ lock:
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-"""`python -m bot`: load .env, read settings, configure logging, start HTTP or Socket Mode."""
+"""`python -m bot`: load .env, read settings, configure logging, start HTTP, Socket Mode or the playground."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from aiohttp import web
 from dotenv import load_dotenv
 
 from bot.app import Services, build_app, build_services, build_web_app
+from bot.playground import launch as playground
 from bot.settings import Settings, SettingsError, load_settings
 
 logger = logging.getLogger("bot")
@@ -39,15 +40,32 @@ async def run_socket_mode(settings: Settings, services: Services) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """`--mode http|socket|auto`: the Procfile's web and worker lines force one; `auto` follows the env."""
+    """`--mode http|socket|playground|auto`: the Procfile's web and worker lines force one; `auto` follows
+    the env.
+    """
     parser = argparse.ArgumentParser(prog="harbot", description="Look up Harness registries from Slack.")
     parser.add_argument(
         "--mode",
-        choices=("auto", "http", "socket"),
+        choices=("auto", "http", "socket", playground.PLAYGROUND_MODE),
         default="auto",
-        help="auto (default): Socket Mode when SLACK_APP_TOKEN is set, HTTP otherwise",
+        help="auto (default): the playground when no Slack credential is set, else Socket Mode when "
+        "SLACK_APP_TOKEN is set, HTTP otherwise",
     )
     return parser.parse_args(argv)
+
+
+def announce(mode: str, reason: str, detail: str) -> None:
+    """The first line `python -m bot` prints: which mode started, and why."""
+    print(f"harbot: {mode} — {reason}; {detail}", flush=True)
+
+
+def start_playground(reason: str) -> None:
+    """The playground: the real app behind a local page that stands in for Slack (bot/playground/)."""
+    env = playground.environment()
+    announce("playground mode", reason, f"open http://127.0.0.1:{env.port}/")
+    print(f"harbot: {playground.describe_harness(env)}; Ctrl-C stops it", flush=True)
+    configure_logging(env.log_level)
+    playground.run(env)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -55,10 +73,23 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     load_dotenv(".env")
     try:
+        reason = playground.playground_reason(args.mode)
+        if reason is not None:
+            start_playground(reason)
+            return
         settings = load_settings(args.mode)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
+    forced = f"--mode {args.mode}" if args.mode != "auto" else None
+    if settings.socket_mode:
+        announce("Socket Mode", forced or "SLACK_APP_TOKEN set", "connecting to Slack")
+    else:
+        announce(
+            "HTTP mode",
+            forced or "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET set, no SLACK_APP_TOKEN",
+            f"listening on {settings.host}:{settings.port} (POST /slack/events, GET /healthz)",
+        )
     configure_logging(settings.log_level)
     services = build_services(settings)
     if settings.socket_mode:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BOT_TOKEN, HARNESS_KEY, SECRETS, SIGNING_SECRET
+from tests.playground.processes import first_line, get
 
 
 def clean_env(**values: str) -> dict[str, str]:
@@ -43,14 +44,26 @@ def free_port() -> int:
         return port
 
 
-def test_no_credentials_stops_with_one_friendly_paragraph(tmp_path: Path) -> None:
-    result = run_bot(tmp_path)
-    assert result.returncode == 2
-    assert "SLACK_BOT_TOKEN" in result.stderr
-    assert "SLACK_SIGNING_SECRET" in result.stderr
-    assert "HARNESS_API_KEY" in result.stderr
-    assert "README" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_no_credentials_starts_the_playground_and_says_so_first(tmp_path: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=clean_env(PORT=str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = first_line(process)
+        status, page = get(f"http://127.0.0.1:{port}/")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert line == f"harbot: playground mode — no SLACK_BOT_TOKEN set; open http://127.0.0.1:{port}/"
+    assert status == 200
+    assert "harbot playground" in page
+    assert "Sandbox data" in page
 
 
 def test_malformed_setting_is_named_without_echoing_secrets(tmp_path: Path) -> None:

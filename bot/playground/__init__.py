@@ -1,0 +1,17 @@
+"""The playground: the real bot in a page that looks like Slack, for trying it before any Slack app exists.
+
+`make run` without Slack credentials (or `python -m bot --mode playground`) starts it. Every message
+typed in the page becomes the signed request Slack would send to the real app's `POST /slack/events`;
+the app answers through a stand-in Slack Web API and response URLs served by the playground, which
+draws the answers as Slack would. Without HARNESS_API_KEY, a sandbox Harness holds made-up registries.
+
+Modules: `server` (wiring), `slack` (Slack's side), `workspace` (conversations and wire formats),
+`render` (Block Kit → HTML), `page` (the page's HTML), `sandbox` (the sandbox Harness), `launch`
+(when and how `python -m bot` starts it). The page's own files are in `static/`.
+"""
+
+from __future__ import annotations
+
+from bot.playground.server import Playground
+
+__all__ = ["Playground"]

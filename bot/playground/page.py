@@ -1,0 +1,308 @@
+"""The playground page's HTML: the conversations as Slack draws them, the side panel, the wire log.
+
+Pure functions of the Workspace (and of the sandbox's registries); every string that came from a
+message, a user or Harness goes through `render` or `html.escape`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import string
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from bot.cards import PACKAGE_TYPES, REGISTRY_TYPES
+from bot.playground.render import Names, builder_url, mrkdwn, plain_text, render_blocks
+from bot.playground.sandbox import ERROR_NAMES, NOT_FOUND_EXAMPLE, SandboxRegistry
+from bot.playground.slack import Activity
+from bot.playground.workspace import (
+    BOT_NAME,
+    BOT_USER,
+    CHANNEL,
+    COMMAND,
+    DM,
+    ME,
+    SLACKBOT,
+    Conversation,
+    Message,
+    Workspace,
+)
+from bot.scope import RegistryRef
+
+STATIC: Final = Path(__file__).parent / "static"
+AVATARS: Final[dict[str, tuple[str, str]]] = {
+    BOT_USER: ("H", "avatar-bot"),
+    ME: ("A", "avatar-me"),
+    SLACKBOT: ("S", "avatar-slackbot"),
+}
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _time(ts: str, fmt: str = "{time}") -> str:
+    seconds = int(float(ts))
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return (
+        f'<time class="bk-date msg-time" datetime="{moment.isoformat().replace("+00:00", "Z")}" '
+        f'data-ts="{seconds}" data-format="{_esc(fmt)}">{moment:%H:%M}</time>'
+    )
+
+
+def _json_tools(key: str, sent: dict[str, Any], blocks: list[dict[str, Any]], label: str) -> str:
+    """The "Block Kit JSON" toggle and the "Open in Block Kit Builder" link for one set of blocks."""
+    pretty = json.dumps(sent, indent=2, ensure_ascii=False)
+    tools = (
+        f'<details class="json" data-key="{_esc(key)}"><summary>{_esc(label)}</summary>'
+        f'<pre class="json-body">{_esc(pretty)}</pre></details>'
+    )
+    if blocks:
+        tools += (
+            f'<a class="builder-link" href="{_esc(builder_url(blocks))}" target="_blank" '
+            'rel="noopener noreferrer">Open in Block Kit Builder ↗</a>'
+        )
+    return f'<div class="msg-tools">{tools}</div>'
+
+
+def _body(message: Message, names: Names, now: datetime) -> str:
+    if message.kind == "command":
+        return f'<div class="msg-text msg-command-text"><code>{plain_text(message.text)}</code></div>'
+    if message.blocks:
+        return f'<div class="msg-blocks">{render_blocks(message.stored_blocks(), names=names, now=now)}</div>'
+    # Text without blocks is mrkdwn; Slack links bare URLs in it.
+    verbatim = message.user == ME
+    return f'<div class="msg-text">{mrkdwn(message.text, verbatim=verbatim, names=names, now=now)}</div>'
+
+
+def _unfurls(message: Message, names: Names, now: datetime) -> str:
+    parts = []
+    for index, (url, unfurl) in enumerate(message.unfurls.items()):
+        blocks = unfurl.get("blocks")
+        drawn = (
+            render_blocks(blocks, names=names, now=now)
+            if isinstance(blocks, list)
+            else mrkdwn(str(unfurl.get("text", "")), names=names, now=now)
+        )
+        tools = _json_tools(
+            f"unfurl-{message.ts}-{index}", unfurl, blocks if isinstance(blocks, list) else [], "Unfurl JSON"
+        )
+        parts.append(
+            f'<div class="unfurl" data-url="{_esc(url)}"><div class="unfurl-body">{drawn}</div>{tools}</div>'
+        )
+    return f'<div class="unfurls">{"".join(parts)}</div>' if parts else ""
+
+
+def render_message(message: Message, names: Names, *, now: datetime, replies: Sequence[Message] = ()) -> str:
+    """One message as Slack draws it, with its unfurls, its thread, and (for the app's) its JSON."""
+    letter, avatar = AVATARS.get(message.user, ("?", "avatar-other"))
+    author = names.get(message.user, message.user)
+    badge = '<span class="app-badge">APP</span>' if message.user == BOT_USER else ""
+    classes = ["msg", f"msg-{message.kind}"]
+    if message.ephemeral:
+        classes.append("msg-ephemeral")
+    if message.user == BOT_USER:
+        classes.append("msg-bot")
+    ephemeral = (
+        '<div class="ephemeral-note"><span aria-hidden="true">👁</span> Only visible to you</div>'
+        if message.ephemeral
+        else ""
+    )
+    via = f'<span class="msg-via">via {_esc(message.via)}</span>' if message.user == BOT_USER else ""
+    tools = (
+        _json_tools(f"json-{message.ts}", message.sent, message.blocks, "Block Kit JSON")
+        if message.user == BOT_USER
+        else ""
+    )
+    thread = ""
+    if replies:
+        count = f"{len(replies)} repl{'y' if len(replies) == 1 else 'ies'}"
+        drawn = "".join(render_message(reply, names, now=now) for reply in replies)
+        thread = f'<section class="thread"><div class="thread-count">{count}</div>{drawn}</section>'
+    return (
+        f'<article class="{" ".join(classes)}" id="m-{_esc(message.ts)}" data-ts="{_esc(message.ts)}" '
+        f'data-channel="{_esc(message.channel)}">'
+        f'<div class="avatar {avatar}" aria-hidden="true">{letter}</div>'
+        f'<div class="msg-main">{ephemeral}'
+        f'<div class="msg-head"><strong class="msg-author">{_esc(author)}</strong>{badge}'
+        f"{_time(message.ts)}{via}</div>"
+        f"{_body(message, names, now)}{_unfurls(message, names, now)}{tools}{thread}</div></article>"
+    )
+
+
+def render_conversation(conversation: Conversation, names: Names, *, now: datetime | None = None) -> str:
+    """A conversation's messages in order, each thread's replies drawn under their parent."""
+    now = now or datetime.now(UTC)
+    present = {m.ts for m in conversation.messages}
+    replies: dict[str, list[Message]] = {}
+    for message in conversation.messages:
+        if message.is_reply and message.thread_ts in present:
+            replies.setdefault(str(message.thread_ts), []).append(message)
+    drawn = [
+        render_message(message, names, now=now, replies=replies.get(message.ts, ()))
+        for message in conversation.messages
+        if not (message.is_reply and message.thread_ts in present)
+    ]
+    if not drawn:
+        return _empty(conversation)
+    return "".join(drawn)
+
+
+def _empty(conversation: Conversation) -> str:
+    if conversation.is_im:
+        hint = (
+            f"This is your direct message with <strong>{BOT_NAME}</strong>. Send it a registry name or a "
+            f"Harness link, no <code>{COMMAND}</code> needed: try <code>dockerhub-proxy</code>."
+        )
+    else:
+        hint = (
+            f"This is <strong>#{_esc(conversation.name)}</strong>. Type <code>{COMMAND} help</code>, "
+            f"<code>{COMMAND} payments/checkout/docker-prod</code>, mention <code>@{BOT_NAME}</code>, "
+            "or paste a registry link from Harness."
+        )
+    return f'<div class="empty">{hint}</div>'
+
+
+def render_log(activities: Iterable[Activity]) -> str:
+    """The wire log, newest first."""
+    rows = [
+        f'<li><time class="bk-date" data-ts="{int(a.at)}" data-format="{{time_secs}}">'
+        f"{datetime.fromtimestamp(a.at, UTC):%H:%M:%S}</time> "
+        f'<span class="log-dir">{_esc(a.direction)}</span> <span class="log-what">{_esc(a.what)}</span> '
+        f'<span class="log-outcome">{_esc(a.outcome)}</span></li>'
+        for a in reversed(list(activities))
+    ]
+    return "".join(rows) or "<li>Nothing yet.</li>"
+
+
+def render_updates(workspace: Workspace, activities: Iterable[Activity]) -> dict[str, Any]:
+    """What the page's long poll receives: every conversation's HTML and the wire log."""
+    now = datetime.now(UTC)
+    return {
+        "version": workspace.version,
+        "conversations": {
+            cid: render_conversation(conversation, workspace.names, now=now)
+            for cid, conversation in workspace.conversations.items()
+        },
+        "counts": {cid: len(c.messages) for cid, c in workspace.conversations.items()},
+        "log": render_log(activities),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The side panel.
+
+
+@dataclass(frozen=True)
+class HarnessInfo:
+    """Which Harness the playground's app talks to."""
+
+    sandbox: bool
+    host: str
+    account: str
+    ui_base: str
+    registries: tuple[SandboxRegistry, ...] = ()
+    timeout: float = 5.0
+
+
+def _chip(text: str, *, channel: str = CHANNEL, label: str | None = None) -> str:
+    return (
+        f'<button type="button" class="chip" data-fill="{_esc(text)}" data-channel="{_esc(channel)}" '
+        f'title="Put this in the message box">{_esc(label or text)}</button>'
+    )
+
+
+def _registry_row(registry: SandboxRegistry, info: HarnessInfo) -> str:
+    data = registry.data
+    kind = " · ".join(
+        part
+        for part in (
+            PACKAGE_TYPES.get(str(data.get("packageType")), str(data.get("packageType"))),
+            REGISTRY_TYPES.get(str(data["config"].get("type")), ""),
+        )
+        if part
+    )
+    if data.get("deletedAt"):
+        kind += " · deleted"
+    link = RegistryRef(
+        account=info.account, registry=registry.name, org=registry.org, project=registry.project
+    ).ui_url(info.ui_base)
+    scope = (
+        f"{registry.org} › {registry.project}"
+        if registry.project
+        else (f"org {registry.org}" if registry.org else "account")
+    )
+    return (
+        f"<tr><td>{_chip(f'{COMMAND} {registry.short}', label=registry.name)}</td>"
+        f'<td class="scope">{_esc(scope)}</td><td class="kind">{_esc(kind)}</td>'
+        f"<td>{_chip(f'{link}/packages', label='link')}</td></tr>"
+    )
+
+
+def render_panel(info: HarnessInfo) -> str:
+    """The side panel: which Harness this is, what to type, and the names that show each error."""
+    tries = [
+        _chip(f"{COMMAND} help"),
+        _chip(f"{COMMAND} payments/checkout/docker-prod"),
+        _chip(f"{COMMAND} share payments/helm-charts"),
+        _chip(f"@{BOT_NAME} platform/ci/build-cache"),
+        _chip("dockerhub-proxy", channel=DM, label="DM: dockerhub-proxy"),
+    ]
+    if not info.sandbox:
+        return (
+            '<section class="panel-section live"><h2>Live Harness</h2>'
+            f"<p>Lookups go to the real Harness at <code>{_esc(info.host)}</code>, account "
+            f"<code>{_esc(info.account)}</code>, with your <code>HARNESS_API_KEY</code>.</p>"
+            f'<p class="tries">{"".join(tries[:2])}</p></section>'
+        )
+    rows = "".join(_registry_row(registry, info) for registry in info.registries)
+    errors = "".join(
+        f"<li>{_chip(f'{COMMAND} payments/{error.name}', label=error.name)} {_esc(error.shows)}</li>"
+        for error in ERROR_NAMES
+    )
+    errors += (
+        f"<li>{_chip(f'{COMMAND} payments/checkout/{NOT_FOUND_EXAMPLE}', label=NOT_FOUND_EXAMPLE)} "
+        "or any other name that isn't listed: not found</li>"
+    )
+    return (
+        '<section class="panel-section sandbox" id="sandbox">'
+        "<h2>Sandbox data</h2>"
+        "<p><strong>These registries are made up.</strong> The app is the real harbot, but the Harness it "
+        "talks to is a sandbox inside the playground: nothing here comes from, or goes to, a Harness "
+        "account. Set <code>HARNESS_API_KEY</code> and restart to look up your own.</p>"
+        f'<p class="tries">{"".join(tries)}</p>'
+        f'<table class="registries"><thead><tr><th>Registry</th><th>Scope</th><th>Kind</th><th></th></tr>'
+        f"</thead><tbody>{rows}</tbody></table>"
+        f'<h3>Names that fail</h3><ul class="errors">{errors}</ul>'
+        f'<p class="small">“Open in Harness” opens <code>{_esc(info.ui_base)}</code>, where these made-up '
+        f"registries don't exist. <code>slow</code> takes about {_esc(_seconds(info.timeout))} before the "
+        "bot gives up.</p></section>"
+    )
+
+
+def _seconds(timeout: float) -> str:
+    # The client's deadline: up to three attempts of `timeout` seconds, within 12 seconds in all.
+    total = min(3 * timeout + 1, 12.0)
+    return f"{total:.0f} seconds"
+
+
+def render_page(info: HarnessInfo, workspace: Workspace, activities: Iterable[Activity]) -> str:
+    """The whole page, with the conversations as they are now (the long poll keeps them fresh)."""
+    template = string.Template((STATIC / "index.html").read_text(encoding="utf-8"))
+    updates = render_updates(workspace, activities)
+    mode = "Sandbox Harness" if info.sandbox else f"Live Harness · {info.host}"
+    return template.substitute(
+        mode=_esc(mode),
+        mode_class="sandbox" if info.sandbox else "live",
+        channel=CHANNEL,
+        dm=DM,
+        channel_pane=updates["conversations"][CHANNEL],
+        dm_pane=updates["conversations"][DM],
+        panel=render_panel(info),
+        log=updates["log"],
+        version=str(updates["version"]),
+    )
