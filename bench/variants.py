@@ -1,0 +1,302 @@
+"""Proposed changes to bot/, patched in at start-up so their effect can be measured before bot/ is edited.
+
+`python bench/variants.py aiohttp,session,ack --mode http` applies the named changes and runs
+`bot.__main__.main`. The bench starts it for an app named `harbot+aiohttp+session+ack` (any subset, any
+order), e.g. `python -m bench --apps harbot,harbot+aiohttp,ceiling`. Each patch is the smallest code that
+behaves like the proposed change; bench/README.md says what each proposal is in bot/ terms.
+
+- `aiohttp`: HarnessClient on one pooled `aiohttp.ClientSession` (no connection cap) instead of httpx.
+- `session`: one pooled aiohttp session for Slack Web API calls and response_url posts, instead of a new
+  session (and TCP/TLS connection) per call.
+- `ack`: acknowledge without Bolt's 10 ms ack-polling loop: `process_before_response=True`, and every
+  listener acknowledges, then moves its slow part into a background task.
+- `sniffio`: httpx kept, but `sniffio` importable (httpcore imports it on every request).
+- `cards`: render a looked-up registry's card once (per registry object, ref and shareable) and only the
+  per-request footer each time; the same for unfurl previews.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import aiohttp
+
+_tasks: set[asyncio.Task[Any]] = set()
+
+
+def patch_aiohttp_harness() -> None:
+    """HarnessClient._attempt over aiohttp, same timeouts, retries, body cap and error mapping."""
+    from bot.harness import client as hc
+
+    original_init = hc.HarnessClient.__init__
+
+    def __init__(self: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("http", object())  # no httpx client
+        original_init(self, **kwargs)
+        self._aio = None
+
+    def session(self: Any) -> aiohttp.ClientSession:
+        if self._aio is None:
+            self._aio = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0),
+                headers={"user-agent": hc.USER_AGENT, "accept": "application/json"},
+            )
+        return self._aio  # type: ignore[no-any-return]
+
+    async def read_capped(self: Any, response: aiohttp.ClientResponse, ref: Any) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_any():
+            size += len(chunk)
+            if size > hc.MAX_BODY_BYTES:
+                raise hc.InvalidResponse(
+                    f"Harness at {self._host} sent more than {hc.MAX_BODY_BYTES} bytes for {ref.path}",
+                    ref=ref,
+                    host=self._host,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _attempt(self: Any, ref: Any, attempt_timeout: float) -> Any:
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=attempt_timeout, sock_read=attempt_timeout)
+        try:
+            async with session(self).get(
+                self.url_for(ref),
+                headers={"x-api-key": self._api_key},
+                timeout=timeout,
+                allow_redirects=False,
+            ) as response:
+                body = await read_capped(self, response, ref)
+                status, retry_after = response.status, response.headers.get("retry-after")
+        except TimeoutError as exc:
+            message = f"Harness at {self._host} did not answer within {attempt_timeout:.1f}s"
+            raise hc._Retry(hc.HarnessTimeout(message, ref=ref, host=self._host)) from exc
+        except aiohttp.ClientError as exc:
+            error = hc.HarnessConnectionError(
+                f"could not reach Harness at {self._host}: {type(exc).__name__}", ref=ref, host=self._host
+            )
+            raise hc._Retry(error) from exc
+        if status != 200:
+            status_error = hc.error_for_status(
+                status, ref=ref, host=self._host, detail=hc._error_detail(body)
+            )
+            if status == 429 or status >= 500:
+                raise hc._Retry(status_error, hc._retry_after(retry_after))
+            raise status_error
+        return self._parse(body, ref)
+
+    async def aclose(self: Any) -> None:
+        if self._aio is not None:
+            await self._aio.close()
+
+    hc.HarnessClient.__init__ = __init__  # type: ignore[method-assign]
+    hc.HarnessClient._attempt = _attempt  # type: ignore[method-assign]
+    hc.HarnessClient.aclose = aclose  # type: ignore[method-assign]
+
+
+def patch_pooled_slack_session() -> None:
+    """One aiohttp session, opened at start-up, for the Web API client and for every respond()."""
+    from slack_bolt.context.respond.async_respond import AsyncRespond
+    from slack_bolt.context.respond.internals import _build_message
+    from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+    import bot.app
+
+    shared: dict[str, aiohttp.ClientSession] = {}
+
+    class PooledRespond(AsyncRespond):
+        async def __call__(self, text: Any = "", **kwargs: Any) -> Any:  # type: ignore[override]
+            message = (
+                _build_message(**text) if isinstance(text, dict) else _build_message(text=text, **kwargs)
+            )
+            client = AsyncWebhookClient(url=self.response_url, session=shared["session"])  # type: ignore[arg-type]
+            return await client.send_dict(message)
+
+    original_build_app = bot.app.build_app
+    original_build_web_app = bot.app.build_web_app
+
+    def build_app(settings: Any, services: Any) -> Any:
+        app = original_build_app(settings, services)
+
+        async def pooled_respond(context: Any, next_: Callable[[], Awaitable[None]]) -> None:
+            if context.response_url is not None:
+                context["respond"] = PooledRespond(response_url=context.response_url)
+            await next_()
+
+        app.middleware(pooled_respond)
+        return app
+
+    def build_web_app(app: Any, services: Any) -> Any:
+        web_app = original_build_web_app(app, services)
+
+        async def open_session(_: Any) -> None:
+            shared["session"] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+            app.client.session = shared["session"]
+
+        async def close_session(_: Any) -> None:
+            await shared["session"].close()
+
+        web_app.on_startup.append(open_session)
+        web_app.on_cleanup.append(close_session)
+        return web_app
+
+    bot.app.build_app = build_app
+    bot.app.build_web_app = build_web_app
+    import bot.__main__
+
+    bot.__main__.build_app = build_app
+    bot.__main__.build_web_app = build_web_app
+
+
+def patch_fast_ack() -> None:
+    """process_before_response=True; listeners acknowledge and hand their slow part to a background task.
+
+    Written as wrappers around the handlers (whatever their signatures), so this patch follows bot/:
+    a command or button handler runs as a task, and its HTTP response goes out as soon as it calls
+    `ack()`; an event handler runs as a task, and Bolt acknowledges the event at once.
+    """
+    import logging
+
+    import bot.app
+    from bot.listeners import actions, commands, events
+
+    log = logging.getLogger("bench.variants")
+    bot.app.AsyncApp = functools.partial(bot.app.AsyncApp, process_before_response=True)  # type: ignore[misc]
+
+    def report(task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background handler failed", exc_info=task.exception())
+
+    def ack_first(handler: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., Awaitable[None]]:
+        async def run(ack: Any, *args: Any, **kwargs: Any) -> None:
+            acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+            async def ack_then_return(*ack_args: Any, **ack_kwargs: Any) -> None:
+                try:
+                    await ack(*ack_args, **ack_kwargs)
+                finally:
+                    if not acked.done():
+                        acked.set_result(None)
+
+            task = asyncio.create_task(handler(ack_then_return, *args, **kwargs))
+            _tasks.add(task)
+            task.add_done_callback(_tasks.discard)
+            task.add_done_callback(lambda _: acked.done() or acked.set_result(None))
+            await acked
+            if task.done():
+                task.result()  # an error before the ack goes to Bolt's error handler, as before
+            else:
+                task.add_done_callback(report)
+
+        return run
+
+    def in_background(handler: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., Awaitable[None]]:
+        async def run(*args: Any, **kwargs: Any) -> None:
+            task = asyncio.create_task(handler(*args, **kwargs))
+            _tasks.add(task)
+            task.add_done_callback(_tasks.discard)
+            task.add_done_callback(report)
+
+        return run
+
+    commands.handle_registry_command = ack_first(commands.handle_registry_command)  # type: ignore[assignment]
+    actions.handle_refresh = ack_first(actions.handle_refresh)  # type: ignore[assignment]
+    actions.handle_share = ack_first(actions.handle_share)  # type: ignore[assignment]
+    events.handle_link_shared = in_background(events.handle_link_shared)  # type: ignore[assignment]
+    events.handle_direct_message = in_background(events.handle_direct_message)  # type: ignore[assignment]
+    events.handle_mention = in_background(events.handle_mention)  # type: ignore[assignment]
+
+
+def patch_card_memo() -> None:
+    """Render a looked-up registry's card once: blocks memoised per (registry object, ref, link base,
+    shareable); only the per-request footer is built each time. Unfurl previews memoised the same way.
+
+    The lookup cache hands every waiter of a coalesced lookup, and every hit within 60 s, the same
+    Registry object, so its identity is a safe key while the cache entry keeps the object alive.
+    """
+    from collections import OrderedDict
+
+    import bot.answers
+    import bot.cards as cards
+    from bot.listeners import events
+
+    memo: OrderedDict[tuple[Any, ...], tuple[Any, str, list[dict[str, Any]]]] = OrderedDict()
+    previews: OrderedDict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = OrderedDict()
+    limit = 256
+
+    class Prerendered(cards.Reply):
+        def as_kwargs(self) -> dict[str, Any]:
+            return {"text": self.text, "blocks": list(self.blocks)}
+
+    def registry_card(
+        registry: Any,
+        ref: Any,
+        *,
+        ui_base: str,
+        requested_by: str | None = None,
+        shared_by: str | None = None,
+        looked_up_at: int | None = None,
+        shareable: bool = False,
+    ) -> Any:
+        key = (id(registry), ref, ui_base, shareable)
+        hit = memo.get(key)
+        if hit is None or hit[0] is not registry:
+            whole = cards.registry_card(registry, ref, ui_base=ui_base, shareable=shareable)
+            hit = (registry, whole.text, [block.to_dict() for block in whole.blocks])
+            memo[key] = hit
+            if len(memo) > limit:
+                memo.popitem(last=False)
+        footer = cards._footer(requested_by, shared_by, looked_up_at)
+        blocks = hit[2] + ([footer.to_dict()] if footer is not None else [])
+        return Prerendered(text=hit[1], blocks=blocks)
+
+    def compact_card(registry: Any, ref: Any, *, ui_base: str) -> dict[str, Any]:
+        key = (id(registry), ref, ui_base)
+        hit = previews.get(key)
+        if hit is None or hit[0] is not registry:
+            hit = (registry, cards.compact_card(registry, ref, ui_base=ui_base))
+            previews[key] = hit
+            if len(previews) > limit:
+                previews.popitem(last=False)
+        return hit[1]
+
+    bot.answers.registry_card = registry_card  # type: ignore[assignment]
+    events.compact_card = compact_card
+
+
+def patch_sniffio() -> None:
+    """Stands in for adding `sniffio` to the dependencies: httpcore imports it on every request, and
+    while it is missing each attempt is a failed import that searches sys.path again."""
+    import types
+
+    if "sniffio" not in sys.modules:
+        stub = types.ModuleType("sniffio")
+        stub.current_async_library = lambda: "asyncio"  # type: ignore[attr-defined]
+        sys.modules["sniffio"] = stub
+
+
+PATCHES: dict[str, Callable[[], None]] = {
+    "aiohttp": patch_aiohttp_harness,
+    "session": patch_pooled_slack_session,
+    "ack": patch_fast_ack,
+    "cards": patch_card_memo,
+    "sniffio": patch_sniffio,
+}
+
+
+def main() -> None:
+    """`variants.py NAMES [bot args...]`: apply the patches, then run the bot."""
+    names = [n for n in sys.argv[1].split(",") if n]
+    for name in names:
+        PATCHES[name]()
+    from bot.__main__ import main as bot_main
+
+    bot_main(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()
