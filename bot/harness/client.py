@@ -12,6 +12,7 @@ import json
 import logging
 import random
 import time
+import urllib.request
 from email.utils import parsedate_to_datetime
 from typing import Final
 
@@ -27,6 +28,7 @@ from bot.harness.errors import (
     error_for_status,
 )
 from bot.harness.models import ErrorBody, Registry, RegistryResponse
+from bot.harness.transport import StackTransport
 from bot.scope import RegistryRef
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,8 @@ DEFAULT_BACKOFF: Final = 0.5
 """The first retry's base delay in seconds; doubles each time, with full jitter."""
 MAX_RETRY_AFTER: Final = 5.0
 """The longest `Retry-After` honoured; a longer one ends the retries."""
+PROXIED_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+"""Connection limits when the environment sends Harness calls through a proxy (httpx's own transport)."""
 MAX_BODY_BYTES: Final = 2 * 1024 * 1024
 """A registry is a few KB; a body larger than this is treated as broken, not parsed."""
 API_PATH: Final = "/har/api/v1/registry/"
@@ -78,7 +82,10 @@ class HarnessClient:
         self._max_retries = max_retries
         self._backoff = backoff
         self._http = http or httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            # StackTransport: no connection cap, and a pool that stays cheap with hundreds of lookups in
+            # flight (see bot.harness.transport). httpx's own transport when a proxy is configured.
+            transport=None if _proxied(self._base) else StackTransport(),
+            limits=PROXIED_LIMITS,
             headers={"user-agent": USER_AGENT, "accept": "application/json"},
             follow_redirects=False,
         )
@@ -209,6 +216,16 @@ class HarnessClient:
                 host=self._host,
             )
         return parsed.data
+
+
+def _proxied(base_url: str) -> bool:
+    """Whether the environment (HTTPS_PROXY, ALL_PROXY, NO_PROXY…) sends requests to `base_url` through a
+    proxy, which httpx's own transport knows how to use."""
+    url = httpx.URL(base_url)
+    proxies = urllib.request.getproxies()
+    if not (proxies.get(url.scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(url.host)
 
 
 def _is_json_error(exc: ValidationError) -> bool:
