@@ -10,7 +10,6 @@ behaves like the proposed change; bench/README.md says what each proposal is in 
   session (and TCP/TLS connection) per call.
 - `ack`: acknowledge without Bolt's 10 ms ack-polling loop: `process_before_response=True`, and every
   listener acknowledges, then moves its slow part into a background task.
-- `sniffio`: httpx kept, but `sniffio` importable (httpcore imports it on every request).
 - `cards`: render a looked-up registry's card once (per registry object, ref and shareable) and only the
   per-request footer each time; the same for unfurl previews.
 """
@@ -268,23 +267,11 @@ def patch_card_memo() -> None:
     events.compact_card = compact_card
 
 
-def patch_sniffio() -> None:
-    """Stands in for adding `sniffio` to the dependencies: httpcore imports it on every request, and
-    while it is missing each attempt is a failed import that searches sys.path again."""
-    import types
-
-    if "sniffio" not in sys.modules:
-        stub = types.ModuleType("sniffio")
-        stub.current_async_library = lambda: "asyncio"  # type: ignore[attr-defined]
-        sys.modules["sniffio"] = stub
-
-
 PATCHES: dict[str, Callable[[], None]] = {
     "aiohttp": patch_aiohttp_harness,
     "session": patch_pooled_slack_session,
     "ack": patch_fast_ack,
     "cards": patch_card_memo,
-    "sniffio": patch_sniffio,
 }
 
 
