@@ -1,13 +1,11 @@
 """Proposed changes to bot/, patched in at start-up so their effect can be measured before bot/ is edited.
 
-`python bench/variants.py aiohttp,session,ack --mode http` applies the named changes and runs
-`bot.__main__.main`. The bench starts it for an app named `harbot+aiohttp+session+ack` (any subset, any
+`python bench/variants.py aiohttp,ack --mode http` applies the named changes and runs
+`bot.__main__.main`. The bench starts it for an app named `harbot+aiohttp+ack` (any subset, any
 order), e.g. `python -m bench --apps harbot,harbot+aiohttp,ceiling`. Each patch is the smallest code that
 behaves like the proposed change; bench/README.md says what each proposal is in bot/ terms.
 
 - `aiohttp`: HarnessClient on one pooled `aiohttp.ClientSession` (no connection cap) instead of httpx.
-- `session`: one pooled aiohttp session for Slack Web API calls and response_url posts, instead of a new
-  session (and TCP/TLS connection) per call.
 - `ack`: acknowledge without Bolt's 10 ms ack-polling loop: `process_before_response=True`, and every
   listener acknowledges, then moves its slow part into a background task.
 - `cards`: render a looked-up registry's card once (per registry object, ref and shareable) and only the
@@ -95,60 +93,6 @@ def patch_aiohttp_harness() -> None:
     hc.HarnessClient.__init__ = __init__  # type: ignore[method-assign]
     hc.HarnessClient._attempt = _attempt  # type: ignore[method-assign]
     hc.HarnessClient.aclose = aclose  # type: ignore[method-assign]
-
-
-def patch_pooled_slack_session() -> None:
-    """One aiohttp session, opened at start-up, for the Web API client and for every respond()."""
-    from slack_bolt.context.respond.async_respond import AsyncRespond
-    from slack_bolt.context.respond.internals import _build_message
-    from slack_sdk.webhook.async_client import AsyncWebhookClient
-
-    import bot.app
-
-    shared: dict[str, aiohttp.ClientSession] = {}
-
-    class PooledRespond(AsyncRespond):
-        async def __call__(self, text: Any = "", **kwargs: Any) -> Any:  # type: ignore[override]
-            message = (
-                _build_message(**text) if isinstance(text, dict) else _build_message(text=text, **kwargs)
-            )
-            client = AsyncWebhookClient(url=self.response_url, session=shared["session"])  # type: ignore[arg-type]
-            return await client.send_dict(message)
-
-    original_build_app = bot.app.build_app
-    original_build_web_app = bot.app.build_web_app
-
-    def build_app(settings: Any, services: Any) -> Any:
-        app = original_build_app(settings, services)
-
-        async def pooled_respond(context: Any, next_: Callable[[], Awaitable[None]]) -> None:
-            if context.response_url is not None:
-                context["respond"] = PooledRespond(response_url=context.response_url)
-            await next_()
-
-        app.middleware(pooled_respond)
-        return app
-
-    def build_web_app(app: Any, services: Any) -> Any:
-        web_app = original_build_web_app(app, services)
-
-        async def open_session(_: Any) -> None:
-            shared["session"] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-            app.client.session = shared["session"]
-
-        async def close_session(_: Any) -> None:
-            await shared["session"].close()
-
-        web_app.on_startup.append(open_session)
-        web_app.on_cleanup.append(close_session)
-        return web_app
-
-    bot.app.build_app = build_app
-    bot.app.build_web_app = build_web_app
-    import bot.__main__
-
-    bot.__main__.build_app = build_app
-    bot.__main__.build_web_app = build_web_app
 
 
 def patch_fast_ack() -> None:
@@ -269,7 +213,6 @@ def patch_card_memo() -> None:
 
 PATCHES: dict[str, Callable[[], None]] = {
     "aiohttp": patch_aiohttp_harness,
-    "session": patch_pooled_slack_session,
     "ack": patch_fast_ack,
     "cards": patch_card_memo,
 }

@@ -33,10 +33,13 @@ async def run_socket_mode(settings: Settings, services: Services) -> None:
     app = build_app(settings, services)
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
     handler = AsyncSocketModeHandler(app, app_token)
+    await services.slack.open(app)
     try:
         await handler.start_async()  # type: ignore[no-untyped-call]
     finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
         await services.lookups.aclose()
+        await services.slack.aclose(app)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -11,7 +11,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -32,6 +32,7 @@ from bot.logs import install_redaction
 from bot.payloads import MalformedRequest, check_payload, is_ssl_check, read_payload
 from bot.scope import ScopeContext
 from bot.settings import Settings
+from bot.slack_session import SlackSession
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ class Services:
     lookups: RegistryLookups
     scope: ScopeContext
     access: AccessPolicy
+    slack: SlackSession = field(default_factory=SlackSession)
+    """The pooled connection to Slack; opened by whatever serves the app (build_web_app, Socket Mode)."""
 
 
 def build_services(settings: Settings, *, harness: HarnessClient | None = None) -> Services:
@@ -105,6 +108,7 @@ def build_app(settings: Settings, services: Services) -> AsyncApp:
         return None
 
     app.middleware(drop_repeated_events)
+    app.middleware(services.slack.middleware())
     register_listeners(app, services)
     app.error(handle_error)
     return app
@@ -151,6 +155,8 @@ async def handle_error(error: Exception, body: dict[str, Any], respond: AsyncRes
 def build_web_app(app: AsyncApp, services: Services) -> web.Application:
     """The HTTP server: Slack's Request URL at POST /slack/events, and GET /healthz for load balancers.
 
+    Opens the pooled Slack session when it starts; closes it and the Harness client when it stops.
+
     Each request is checked before Bolt reads it: no larger than MAX_BODY_BYTES (else 413), signed by
     Slack within the last 5 minutes (else 401; Slack's unsigned `ssl_check` gets a bare 200), and a
     payload of the shape Slack sends (else 400, see bot.payloads). Only then is it dispatched; Bolt
@@ -183,12 +189,17 @@ def build_web_app(app: AsyncApp, services: Services) -> web.Application:
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
+    async def open_services(_: web.Application) -> None:
+        await services.slack.open(app)
+
     async def close_services(_: web.Application) -> None:
         await services.lookups.aclose()
+        await services.slack.aclose(app)
 
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get(HEALTH_PATH, healthz)
+    web_app.on_startup.append(open_services)
     web_app.on_cleanup.append(close_services)
     return web_app
 

@@ -66,6 +66,8 @@ class Recorded:
     headers: dict[str, str]
     body: bytes
     at: float
+    peer: Any = None
+    """The client's (host, port): two requests with the same one came over the same connection."""
 
     def json(self) -> Any:
         """The body as JSON, or form-decoded when it is a form post."""
@@ -111,6 +113,7 @@ class Server:
             headers=dict(request.headers),
             body=await request.read(),
             at=time.monotonic(),
+            peer=request.transport.get_extra_info("peername") if request.transport else None,
         )
         self.requests.append(recorded)
         self._arrived.set()

@@ -1,0 +1,76 @@
+"""Everything the bot sends to Slack goes over one pooled session, open while the bot serves."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.__main__ import run_socket_mode
+from bot.app import build_services
+from tests.conftest import APP_TOKEN, Bot, make_settings, serve_bot, stop_bot
+from tests.standins import Canned, HarnessStandIn, SlackStandIn, event_body, harness_fixture, link_shared
+
+REF = "acc_test/payments/checkout/docker-prod/+"
+LINK = "https://app.harness.io/ng/account/acc_test/all/orgs/payments/projects/checkout/registries/docker-prod"
+
+
+async def test_answers_through_response_url_reuse_one_connection(bot: Bot) -> None:
+    bot.harness.program(REF, Canned(body=harness_fixture("virtual.json")))
+    for name in ("first", "second", "third"):
+        await bot.command("payments/checkout/docker-prod", name=name)
+        await bot.slack.wait_response(name)
+    peers = {call.peer for call in bot.slack.requests if call.path.startswith("/response/")}
+    assert len(peers) == 1
+
+
+async def test_unfurls_and_answers_share_the_pooled_connection(bot: Bot) -> None:
+    bot.harness.program(REF, Canned(body=harness_fixture("virtual.json")))
+    await bot.command("payments/checkout/docker-prod")
+    (answer,) = await bot.slack.wait_response()
+    assert await bot.send_event(event_body(link_shared(LINK))) == 200
+    (unfurl,) = await bot.slack.wait_api("chat.unfurl")
+    assert unfurl.peer == answer.peer
+
+
+async def test_the_slack_session_is_open_while_serving_and_closed_after(
+    slack: SlackStandIn, harness: HarnessStandIn
+) -> None:
+    bot, runner = await serve_bot(slack, harness)
+    assert bot.services.slack.open_session() is not None
+    await stop_bot(bot, runner)
+    assert bot.services.slack.open_session() is None
+
+
+async def test_socket_mode_opens_the_session_and_closes_it_when_stopped(
+    slack: SlackStandIn, harness: HarnessStandIn
+) -> None:
+    harness.program(REF, Canned(body=harness_fixture("virtual.json")))
+    settings = make_settings(
+        slack_app_token=APP_TOKEN, slack_api_url=slack.api_url, harness_base_url=harness.base_url
+    )
+    services = build_services(settings)
+    running = asyncio.create_task(run_socket_mode(settings, services))
+    await slack.wait_api("apps.connections.open")
+    assert services.slack.open_session() is not None
+    await slack.envelopes.put(
+        {
+            "envelope_id": "env-1",
+            "type": "slash_commands",
+            "accepts_response_payload": True,
+            "payload": {
+                "team_id": "T1",
+                "channel_id": "C123",
+                "user_id": "U123",
+                "command": "/har",
+                "text": "payments/checkout/docker-prod",
+                "api_app_id": "A1",
+                "response_url": slack.response_url("sock"),
+                "trigger_id": "1.2.3",
+            },
+        }
+    )
+    await slack.wait_socket_ack("env-1")
+    (posted,) = await slack.wait_response("sock")
+    assert posted.json()["response_type"] == "ephemeral"
+    running.cancel()
+    await asyncio.gather(running, return_exceptions=True)
+    assert services.slack.open_session() is None
