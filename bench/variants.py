@@ -1,28 +1,22 @@
 """Proposed changes to bot/, patched in at start-up so their effect can be measured before bot/ is edited.
 
-`python bench/variants.py aiohttp,ack --mode http` applies the named changes and runs
-`bot.__main__.main`. The bench starts it for an app named `harbot+aiohttp+ack` (any subset, any
+`python bench/variants.py aiohttp,cards --mode http` applies the named changes and runs
+`bot.__main__.main`. The bench starts it for an app named `harbot+aiohttp+cards` (any subset, any
 order), e.g. `python -m bench --apps harbot,harbot+aiohttp,ceiling`. Each patch is the smallest code that
 behaves like the proposed change; bench/README.md says what each proposal is in bot/ terms.
 
 - `aiohttp`: HarnessClient on one pooled `aiohttp.ClientSession` (no connection cap) instead of httpx.
-- `ack`: acknowledge without Bolt's 10 ms ack-polling loop: `process_before_response=True`, and every
-  listener acknowledges, then moves its slow part into a background task.
 - `cards`: render a looked-up registry's card once (per registry object, ref and shareable) and only the
   per-request footer each time; the same for unfurl previews.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
-
-_tasks: set[asyncio.Task[Any]] = set()
 
 
 def patch_aiohttp_harness() -> None:
@@ -95,65 +89,6 @@ def patch_aiohttp_harness() -> None:
     hc.HarnessClient.aclose = aclose  # type: ignore[method-assign]
 
 
-def patch_fast_ack() -> None:
-    """process_before_response=True; listeners acknowledge and hand their slow part to a background task.
-
-    Written as wrappers around the handlers (whatever their signatures), so this patch follows bot/:
-    a command or button handler runs as a task, and its HTTP response goes out as soon as it calls
-    `ack()`; an event handler runs as a task, and Bolt acknowledges the event at once.
-    """
-    import logging
-
-    import bot.app
-    from bot.listeners import actions, commands, events
-
-    log = logging.getLogger("bench.variants")
-    bot.app.AsyncApp = functools.partial(bot.app.AsyncApp, process_before_response=True)  # type: ignore[misc]
-
-    def report(task: asyncio.Task[Any]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background handler failed", exc_info=task.exception())
-
-    def ack_first(handler: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., Awaitable[None]]:
-        async def run(ack: Any, *args: Any, **kwargs: Any) -> None:
-            acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-            async def ack_then_return(*ack_args: Any, **ack_kwargs: Any) -> None:
-                try:
-                    await ack(*ack_args, **ack_kwargs)
-                finally:
-                    if not acked.done():
-                        acked.set_result(None)
-
-            task = asyncio.create_task(handler(ack_then_return, *args, **kwargs))
-            _tasks.add(task)
-            task.add_done_callback(_tasks.discard)
-            task.add_done_callback(lambda _: acked.done() or acked.set_result(None))
-            await acked
-            if task.done():
-                task.result()  # an error before the ack goes to Bolt's error handler, as before
-            else:
-                task.add_done_callback(report)
-
-        return run
-
-    def in_background(handler: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., Awaitable[None]]:
-        async def run(*args: Any, **kwargs: Any) -> None:
-            task = asyncio.create_task(handler(*args, **kwargs))
-            _tasks.add(task)
-            task.add_done_callback(_tasks.discard)
-            task.add_done_callback(report)
-
-        return run
-
-    commands.handle_registry_command = ack_first(commands.handle_registry_command)  # type: ignore[assignment]
-    actions.handle_refresh = ack_first(actions.handle_refresh)  # type: ignore[assignment]
-    actions.handle_share = ack_first(actions.handle_share)  # type: ignore[assignment]
-    events.handle_link_shared = in_background(events.handle_link_shared)  # type: ignore[assignment]
-    events.handle_direct_message = in_background(events.handle_direct_message)  # type: ignore[assignment]
-    events.handle_mention = in_background(events.handle_mention)  # type: ignore[assignment]
-
-
 def patch_card_memo() -> None:
     """Render a looked-up registry's card once: blocks memoised per (registry object, ref, link base,
     shareable); only the per-request footer is built each time. Unfurl previews memoised the same way.
@@ -213,7 +148,6 @@ def patch_card_memo() -> None:
 
 PATCHES: dict[str, Callable[[], None]] = {
     "aiohttp": patch_aiohttp_harness,
-    "ack": patch_fast_ack,
     "cards": patch_card_memo,
 }
 

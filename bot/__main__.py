@@ -38,6 +38,7 @@ async def run_socket_mode(settings: Settings, services: Services) -> None:
         await handler.start_async()  # type: ignore[no-untyped-call]
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
+        await services.background.aclose()
         await services.lookups.aclose()
         await services.slack.aclose(app)
 

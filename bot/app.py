@@ -25,6 +25,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import AccessPolicy
+from bot.background import Background
 from bot.cards import apology_reply
 from bot.harness.client import HarnessClient
 from bot.harness.lookups import RegistryLookups
@@ -52,6 +53,8 @@ class Services:
     lookups: RegistryLookups
     scope: ScopeContext
     access: AccessPolicy
+    background: Background
+    """Where listeners put the slow part of an answer, after acknowledging (bot.background)."""
     slack: SlackSession = field(default_factory=SlackSession)
     """The pooled connection to Slack; opened by whatever serves the app (build_web_app, Socket Mode)."""
 
@@ -78,6 +81,7 @@ def build_services(settings: Settings, *, harness: HarnessClient | None = None) 
         lookups=RegistryLookups(client),
         scope=scope,
         access=AccessPolicy.from_settings(settings),
+        background=Background(handle_error),
     )
 
 
@@ -88,6 +92,9 @@ def build_app(settings: Settings, services: Services) -> AsyncApp:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = AsyncApp(
+        # Bolt answers Slack when the listener returns, instead of polling for ack() every 10 ms: every
+        # listener acknowledges, hands its slow part to services.background, and returns.
+        process_before_response=True,
         signing_secret=secret,
         client=AsyncWebClient(token=token, base_url=settings.slack_api_url),
         # Socket Mode messages are authenticated by the WebSocket itself; HTTP requests by signature.
@@ -137,7 +144,11 @@ class SeenEvents:
 
 
 async def handle_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None) -> None:
-    """A bug, not a Harness problem: log it with the traceback, tell the user briefly."""
+    """A bug, not a Harness problem: log it with the traceback, tell the user briefly.
+
+    Bolt calls it for errors in listeners and middleware; services.background for errors in the work
+    listeners hand it.
+    """
     logger.error(
         "unhandled error type=%s command=%s",
         type(error).__name__,
@@ -155,7 +166,8 @@ async def handle_error(error: Exception, body: dict[str, Any], respond: AsyncRes
 def build_web_app(app: AsyncApp, services: Services) -> web.Application:
     """The HTTP server: Slack's Request URL at POST /slack/events, and GET /healthz for load balancers.
 
-    Opens the pooled Slack session when it starts; closes it and the Harness client when it stops.
+    Opens the pooled Slack session when it starts. When it stops: answers under way get a grace period
+    (bot.background), then the Harness client and the Slack session are closed.
 
     Each request is checked before Bolt reads it: no larger than MAX_BODY_BYTES (else 413), signed by
     Slack within the last 5 minutes (else 401; Slack's unsigned `ssl_check` gets a bare 200), and a
@@ -192,6 +204,9 @@ def build_web_app(app: AsyncApp, services: Services) -> web.Application:
     async def open_services(_: web.Application) -> None:
         await services.slack.open(app)
 
+    async def finish_answers(_: web.Application) -> None:
+        await services.background.aclose()
+
     async def close_services(_: web.Application) -> None:
         await services.lookups.aclose()
         await services.slack.aclose(app)
@@ -200,6 +215,7 @@ def build_web_app(app: AsyncApp, services: Services) -> web.Application:
     web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get(HEALTH_PATH, healthz)
     web_app.on_startup.append(open_services)
+    web_app.on_shutdown.append(finish_answers)
     web_app.on_cleanup.append(close_services)
     return web_app
 

@@ -436,17 +436,17 @@ def message_of(call: Recorded) -> dict[str, Any]:
 
 
 async def settle() -> None:
-    """Wait (up to WAIT_SECONDS) until no Bolt listener runs in the background any more.
+    """Wait (up to WAIT_SECONDS) until no answer is being worked on in the background any more.
 
-    Bolt acknowledges Slack first and runs the listener afterwards, in a task of the same event loop;
-    once a response has come back, that task exists, so waiting for it is exact, not a guess.
+    A listener acknowledges Slack and hands the slow part to the app's Background, a task of the same
+    event loop; once a response has come back, that task exists, so waiting for it is exact, not a guess.
     """
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         running = [
             task
             for task in asyncio.all_tasks()
-            if not task.done() and "run_ack_function_asynchronously" in task.get_coro().__qualname__  # type: ignore[union-attr]
+            if not task.done() and task.get_coro().__qualname__ == "Background._run"  # type: ignore[union-attr]
         ]
         if not running:
             return

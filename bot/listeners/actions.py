@@ -41,7 +41,6 @@ async def _stale(respond: AsyncRespond, action: dict[str, Any]) -> None:
 
 
 async def handle_refresh(
-    ack: AsyncAck,
     body: dict[str, Any],
     action: dict[str, Any],
     respond: AsyncRespond,
@@ -49,7 +48,6 @@ async def handle_refresh(
     asker: Asker,
 ) -> None:
     """Look the registry up again, skipping the cache, and update the message in place."""
-    await ack()
     ref = _button_ref(action, services)
     if ref is None:
         await _stale(respond, action)
@@ -72,10 +70,9 @@ async def handle_refresh(
 
 
 async def handle_share(
-    ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond, services: Services, asker: Asker
+    action: dict[str, Any], respond: AsyncRespond, services: Services, asker: Asker
 ) -> None:
     """Post the card from an ephemeral answer visibly in the channel, attributed to who shared it."""
-    await ack()
     ref = _button_ref(action, services)
     if ref is None:
         await _stale(respond, action)
@@ -89,7 +86,8 @@ async def handle_share(
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    """Register the three buttons' action listeners."""
+    """Register the three buttons' action listeners: each acknowledges the click, then works in the
+    background."""
 
     async def on_open(ack: AsyncAck) -> None:
         await ack()  # a link button: Slack opens the URL; the click still has to be acknowledged
@@ -101,12 +99,20 @@ def register(app: AsyncApp, services: Services) -> None:
         respond: AsyncRespond,
         context: AsyncBoltContext,
     ) -> None:
-        await handle_refresh(ack, body, action, respond, services, Asker.from_context(context))
+        await ack()
+        work = handle_refresh(body, action, respond, services, Asker.from_context(context))
+        services.background.spawn(work, body=body, respond=respond, name=ACTION_REFRESH)
 
     async def on_share(
-        ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
-        await handle_share(ack, action, respond, services, Asker.from_context(context))
+        await ack()
+        work = handle_share(action, respond, services, Asker.from_context(context))
+        services.background.spawn(work, body=body, respond=respond, name=ACTION_SHARE)
 
     listeners = {ACTION_OPEN: on_open, ACTION_REFRESH: on_refresh, ACTION_SHARE: on_share}
     for action_id in ACTIONS:

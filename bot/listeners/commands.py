@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.access import Asker
-from bot.answers import look_up, understand
+from bot.answers import Request, look_up, understand
 from bot.cards import Reply
 
 if TYPE_CHECKING:
@@ -25,13 +25,20 @@ async def handle_registry_command(
     """`/har <registry | org/registry | org/project/registry | registry_ref | link>`, or `/har help`.
 
     Help and usage hints come back in the acknowledgement itself; a lookup is acknowledged at once and
-    answered through `response_url` (ephemeral unless the user added `share`).
+    answered in the background through `response_url` (ephemeral unless the user added `share`).
     """
     request = understand(str(command.get("text") or ""), services, command=COMMAND)
     if isinstance(request, Reply):
         await ack(**request.as_kwargs(), response_type="ephemeral")
         return
     await ack()
+    services.background.spawn(
+        answer_command(request, respond, services, asker), body=command, respond=respond, name="/har"
+    )
+
+
+async def answer_command(request: Request, respond: AsyncRespond, services: Services, asker: Asker) -> None:
+    """Look the registry up and post the card, or what went wrong, through `response_url`."""
     answer = await look_up(
         request.ref,
         services,

@@ -150,21 +150,34 @@ async def handle_link_shared(
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    """Register the DM, mention and link_shared listeners."""
+    """Register the DM, mention and link_shared listeners.
 
-    async def on_message(event: dict[str, Any], say: AsyncSay, context: AsyncBoltContext) -> None:
+    Bolt acknowledges an event when its listener returns (process_before_response), so each listener
+    only hands the event to the background and returns.
+    """
+
+    async def on_message(
+        body: dict[str, Any], event: dict[str, Any], say: AsyncSay, context: AsyncBoltContext
+    ) -> None:
         if event.get("channel_type") == "im":
-            await handle_direct_message(event, say, services, Asker.from_context(context))
+            work = handle_direct_message(event, say, services, Asker.from_context(context))
+            services.background.spawn(work, body=body, name="message")
 
     async def on_mention(
-        event: dict[str, Any], say: AsyncSay, client: AsyncWebClient, context: AsyncBoltContext
+        body: dict[str, Any],
+        event: dict[str, Any],
+        say: AsyncSay,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
-        await handle_mention(event, say, client, services, Asker.from_context(context))
+        work = handle_mention(event, say, client, services, Asker.from_context(context))
+        services.background.spawn(work, body=body, name="app_mention")
 
     async def on_link_shared(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        await handle_link_shared(body, event, client, services, Asker.from_context(context))
+        work = handle_link_shared(body, event, client, services, Asker.from_context(context))
+        services.background.spawn(work, body=body, name="link_shared")
 
     listeners = {"message": on_message, "app_mention": on_mention, "link_shared": on_link_shared}
     for event_type in EVENTS:
