@@ -1,13 +1,11 @@
 """Proposed changes to bot/, patched in at start-up so their effect can be measured before bot/ is edited.
 
-`python bench/variants.py aiohttp,cards --mode http` applies the named changes and runs
-`bot.__main__.main`. The bench starts it for an app named `harbot+aiohttp+cards` (any subset, any
+`python bench/variants.py aiohttp --mode http` applies the named changes and runs
+`bot.__main__.main`. The bench starts it for an app named `harbot+aiohttp` (any subset, any
 order), e.g. `python -m bench --apps harbot,harbot+aiohttp,ceiling`. Each patch is the smallest code that
 behaves like the proposed change; bench/README.md says what each proposal is in bot/ terms.
 
 - `aiohttp`: HarnessClient on one pooled `aiohttp.ClientSession` (no connection cap) instead of httpx.
-- `cards`: render a looked-up registry's card once (per registry object, ref and shareable) and only the
-  per-request footer each time; the same for unfurl previews.
 """
 
 from __future__ import annotations
@@ -89,66 +87,8 @@ def patch_aiohttp_harness() -> None:
     hc.HarnessClient.aclose = aclose  # type: ignore[method-assign]
 
 
-def patch_card_memo() -> None:
-    """Render a looked-up registry's card once: blocks memoised per (registry object, ref, link base,
-    shareable); only the per-request footer is built each time. Unfurl previews memoised the same way.
-
-    The lookup cache hands every waiter of a coalesced lookup, and every hit within 60 s, the same
-    Registry object, so its identity is a safe key while the cache entry keeps the object alive.
-    """
-    from collections import OrderedDict
-
-    import bot.answers
-    import bot.cards as cards
-    from bot.listeners import events
-
-    memo: OrderedDict[tuple[Any, ...], tuple[Any, str, list[dict[str, Any]]]] = OrderedDict()
-    previews: OrderedDict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = OrderedDict()
-    limit = 256
-
-    class Prerendered(cards.Reply):
-        def as_kwargs(self) -> dict[str, Any]:
-            return {"text": self.text, "blocks": list(self.blocks)}
-
-    def registry_card(
-        registry: Any,
-        ref: Any,
-        *,
-        ui_base: str,
-        requested_by: str | None = None,
-        shared_by: str | None = None,
-        looked_up_at: int | None = None,
-        shareable: bool = False,
-    ) -> Any:
-        key = (id(registry), ref, ui_base, shareable)
-        hit = memo.get(key)
-        if hit is None or hit[0] is not registry:
-            whole = cards.registry_card(registry, ref, ui_base=ui_base, shareable=shareable)
-            hit = (registry, whole.text, [block.to_dict() for block in whole.blocks])
-            memo[key] = hit
-            if len(memo) > limit:
-                memo.popitem(last=False)
-        footer = cards._footer(requested_by, shared_by, looked_up_at)
-        blocks = hit[2] + ([footer.to_dict()] if footer is not None else [])
-        return Prerendered(text=hit[1], blocks=blocks)
-
-    def compact_card(registry: Any, ref: Any, *, ui_base: str) -> dict[str, Any]:
-        key = (id(registry), ref, ui_base)
-        hit = previews.get(key)
-        if hit is None or hit[0] is not registry:
-            hit = (registry, cards.compact_card(registry, ref, ui_base=ui_base))
-            previews[key] = hit
-            if len(previews) > limit:
-                previews.popitem(last=False)
-        return hit[1]
-
-    bot.answers.registry_card = registry_card  # type: ignore[assignment]
-    events.compact_card = compact_card
-
-
 PATCHES: dict[str, Callable[[], None]] = {
     "aiohttp": patch_aiohttp_harness,
-    "cards": patch_card_memo,
 }
 
 

@@ -3,6 +3,10 @@
 Everything here turns values into `slack_sdk` block models; nothing talks to Slack or Harness. The design
 and the voice are in `shared/design/CARD.md`.
 
+A registry's card is built once and kept, rendered, for the next requests that get the same looked-up
+registry (`RenderedCards`): during an incident hundreds of people get the same card within a minute,
+and only its footer (who asked, when) differs.
+
 Two promises hold for any input, however large or hostile:
 - every payload stays inside Block Kit's limits (lists show the first few and "+N more", long text is cut
   at a word with "…"), measured in UTF-16 code units as Slack counts them;
@@ -13,10 +17,11 @@ Two promises hold for any input, however large or hostile:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -50,6 +55,7 @@ __all__ = [
     "ACTION_OPEN",
     "ACTION_REFRESH",
     "ACTION_SHARE",
+    "RenderedCards",
     "Reply",
     "apology_reply",
     "compact_card",
@@ -356,12 +362,16 @@ def describe_scope(ref: RegistryRef) -> str:
 # The registry card.
 
 
+Rendered = dict[str, Any]
+"""A block already rendered by its model's `to_dict()`; shared between replies, so never modified."""
+
+
 @dataclass(frozen=True)
 class Reply:
     """A message: plain `text` for notifications and screen readers, and the blocks that draw it."""
 
     text: str
-    blocks: list[Block]
+    blocks: Sequence[Block | Rendered]
 
     def __post_init__(self) -> None:
         if not self.text.strip():
@@ -369,7 +379,44 @@ class Reply:
 
     def as_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `respond()` or `chat_postMessage`."""
-        return {"text": self.text, "blocks": [block.to_dict() for block in self.blocks]}
+        blocks = [block if isinstance(block, dict) else block.to_dict() for block in self.blocks]
+        return {"text": self.text, "blocks": blocks}
+
+
+T = TypeVar("T")
+
+RENDERED_CARDS: Final = 256
+"""Looked-up registries whose rendered card (and unfurl preview) is kept."""
+
+
+class RenderedCards(Generic[T]):
+    """What was rendered for a looked-up registry, the least recently used dropped past `size` entries.
+
+    Keyed by the Registry object itself (its identity) and the other inputs. The lookup cache hands
+    every request for a registry, within its lifetime, the same frozen object, and a new lookup
+    (Refresh, or after a minute) a new one; an entry keeps its object alive, so its id is never reused
+    while the entry exists.
+    """
+
+    def __init__(self, size: int = RENDERED_CARDS) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[Hashable, ...], tuple[Registry, T]] = OrderedDict()
+
+    def get(self, registry: Registry, key: tuple[Hashable, ...], render: Callable[[], T]) -> T:
+        """The kept rendering for `registry` and `key`, else `render()`, kept."""
+        full_key = (id(registry), *key)
+        entry = self._entries.get(full_key)
+        if entry is not None and entry[0] is registry:
+            self._entries.move_to_end(full_key)
+            return entry[1]
+        value = render()
+        self._entries[full_key] = (registry, value)
+        if len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def _deleted_at(registry: Registry) -> int | None:
@@ -573,7 +620,21 @@ def registry_card(
     looked_up_at: int | None = None,
     shareable: bool = False,
 ) -> Reply:
-    """The full card: what the registry is, where it pulls from, what it deletes, and where to click."""
+    """The full card: what the registry is, where it pulls from, what it deletes, and where to click.
+
+    Everything above the footer is rendered once per looked-up registry (`RenderedCards`).
+    """
+    text, body = _card_bodies.get(
+        registry, (ref, ui_base, shareable), lambda: _card_body(registry, ref, ui_base, shareable=shareable)
+    )
+    footer = _footer(requested_by, shared_by, looked_up_at)
+    return Reply(text=text, blocks=[*body, footer] if footer is not None else [*body])
+
+
+def _card_body(
+    registry: Registry, ref: RegistryRef, ui_base: str, *, shareable: bool
+) -> tuple[str, list[Rendered]]:
+    """The card's fallback text and its blocks above the footer, rendered."""
     deleted = _deleted_at(registry)
     description = registry.description.strip()
     blocks: list[Block | None] = [
@@ -585,16 +646,24 @@ def registry_card(
         _cleanup(registry),
         _rules(registry),
         _buttons(ref, ui_base, shareable=shareable),
-        _footer(requested_by, shared_by, looked_up_at),
     ]
-    return Reply(
-        text=_fallback(registry, ref, deleted=deleted is not None),
-        blocks=[block for block in blocks if block is not None],
-    )
+    text = _fallback(registry, ref, deleted=deleted is not None)
+    return text, [block.to_dict() for block in blocks if block is not None]
+
+
+_card_bodies: RenderedCards[tuple[str, list[Rendered]]] = RenderedCards()
+_previews: RenderedCards[list[Rendered]] = RenderedCards()
 
 
 def compact_card(registry: Registry, ref: RegistryRef, *, ui_base: str) -> dict[str, Any]:
-    """A quiet preview for `chat.unfurl`: the name as a link to Harness, then one context line."""
+    """A quiet preview for `chat.unfurl`: the name as a link to Harness, then one context line.
+
+    Rendered once per looked-up registry (`RenderedCards`).
+    """
+    return {"blocks": _previews.get(registry, (ref, ui_base), lambda: _preview(registry, ref, ui_base))}
+
+
+def _preview(registry: Registry, ref: RegistryRef, ui_base: str) -> list[Rendered]:
     emoji = PACKAGE_EMOJI.get(registry.package_type, DEFAULT_EMOJI)
     title = f"{emoji} {_link(ref.ui_url(ui_base), _inline(_name(registry, ref), NAME_LIMIT))}"
     description = registry.description.strip()
@@ -606,7 +675,7 @@ def compact_card(registry: Registry, ref: RegistryRef, *, ui_base: str) -> dict[
     if _deleted_at(registry) is not None:
         facts.insert(0, f"{WARNING} deleted")
     blocks: list[Block] = [_section(title), _context(*facts)]
-    return {"blocks": [block.to_dict() for block in blocks]}
+    return [block.to_dict() for block in blocks]
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from bot.cards import (
     ACTION_OPEN,
     ACTION_REFRESH,
     ACTION_SHARE,
+    RenderedCards,
     Reply,
     apology_reply,
     compact_card,
@@ -910,3 +911,66 @@ def test_help_fallback_text_keeps_its_placeholders_visible() -> None:
     text = message(help_reply(CTX))["text"]
     assert "&lt;org&gt;/&lt;project&gt;/&lt;registry&gt;" in text
     assert "<" not in text
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rendered once per looked-up registry
+
+
+def test_a_looked_up_registry_is_rendered_once_and_only_the_footer_per_request() -> None:
+    registry = load("virtual")
+    first = registry_card(registry, PROJECT_REF, ui_base=UI, requested_by="U111", looked_up_at=1718812345)
+    second = registry_card(registry, PROJECT_REF, ui_base=UI, requested_by="U222", looked_up_at=1718812399)
+    one, two = first.as_kwargs()["blocks"], second.as_kwargs()["blocks"]
+    assert all(a is b for a, b in zip(one[:-1], two[:-1], strict=True))
+    assert "U111" in json.dumps(one[-1])
+    assert "U222" in json.dumps(two[-1])
+    assert first.text == second.text
+
+
+def test_a_new_lookup_of_the_same_registry_renders_afresh_and_alike() -> None:
+    first = registry_card(load("virtual"), PROJECT_REF, ui_base=UI)
+    again = registry_card(load("virtual"), PROJECT_REF, ui_base=UI)
+    assert first.as_kwargs() == again.as_kwargs()
+    assert first.as_kwargs()["blocks"][0] is not again.as_kwargs()["blocks"][0]
+
+
+def test_the_kept_card_follows_shareable_and_the_link_base() -> None:
+    registry = load("virtual")
+    private = render(registry, shareable=True)
+    public = render(registry, shareable=False)
+    elsewhere = checked(
+        registry_card(registry, PROJECT_REF, ui_base="https://harness.example.com", shareable=True)
+    )
+    assert ACTION_SHARE in json.dumps(private)
+    assert ACTION_SHARE not in json.dumps(public)
+    assert "harness.example.com" in json.dumps(elsewhere)
+    assert "harness.example.com" not in json.dumps(private)
+
+
+def test_sending_a_kept_card_leaves_it_as_it_was() -> None:
+    registry = load("virtual")
+    before = json.dumps(registry_card(registry, PROJECT_REF, ui_base=UI).as_kwargs())
+    sent = registry_card(registry, PROJECT_REF, ui_base=UI, requested_by="U111").as_kwargs()
+    sent["blocks"].append({"type": "divider"})
+    assert json.dumps(registry_card(registry, PROJECT_REF, ui_base=UI).as_kwargs()) == before
+
+
+def test_an_unfurl_preview_is_rendered_once_per_looked_up_registry() -> None:
+    registry = load("virtual")
+    first = compact_card(registry, PROJECT_REF, ui_base=UI)
+    second = compact_card(registry, PROJECT_REF, ui_base=UI)
+    assert first["blocks"] is second["blocks"]
+    assert compact_card(load("virtual"), PROJECT_REF, ui_base=UI) == first
+
+
+def test_rendered_cards_keep_the_most_recently_used() -> None:
+    kept: RenderedCards[str] = RenderedCards(size=2)
+    a, b, c = load("virtual"), load("virtual"), load("virtual")
+    kept.get(a, (), lambda: "a")
+    kept.get(b, (), lambda: "b")
+    assert kept.get(a, (), lambda: "a again") == "a"
+    kept.get(c, (), lambda: "c")
+    assert len(kept) == 2
+    assert kept.get(b, (), lambda: "b again") == "b again"
+    assert kept.get(a, (), lambda: "a third time") == "a third time"
