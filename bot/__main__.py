@@ -24,6 +24,9 @@ def configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if level.upper() != "DEBUG":
+        # httpx logs every request at INFO; the bot's own line per lookup says more, once.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 async def run_socket_mode(settings: Settings, services: Services) -> None:

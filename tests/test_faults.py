@@ -236,7 +236,7 @@ def _check_log(logs: LogWatch, fault: Fault, surface: str) -> None:
     """The log names the outcome, once, and the Harness client says how many attempts it took."""
     (line,) = logs.messages(f"lookup surface={surface} ref={FAULTY} ")
     assert f" outcome={fault.outcome} " in line
-    (client,) = logs.messages(f"harness lookup ref={FAULTY} ")
+    (client,) = logs.messages(f"harness call ref={FAULTY} ")
     attempts = int(re.search(r" attempts=(\d+) ", client)[1])  # type: ignore[index]
     assert attempts == fault.calls <= MAX_CALLS
     assert logs.errors() == []

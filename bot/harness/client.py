@@ -133,8 +133,11 @@ class HarnessClient:
                 outcome += f"({exc.status})"
             raise
         finally:
-            logger.info(
-                "harness lookup ref=%s outcome=%s attempts=%d latency_ms=%d",
+            # answers.fetch logs every lookup at INFO; this line adds the attempts, and is worth an
+            # operator's attention only when the call failed.
+            logger.log(
+                logging.DEBUG if outcome == "ok" else logging.WARNING,
+                "harness call ref=%s outcome=%s attempts=%d latency_ms=%d",
                 ref.path,
                 outcome,
                 attempts,
