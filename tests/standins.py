@@ -22,6 +22,10 @@ from slack_sdk.signature import SignatureVerifier
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HARNESS_PREFIX = "/gateway/har/api/v1/registry/"
+REF = "acc_test/payments/checkout/docker-prod/+"
+"""The registry_ref most tests look up: docker-prod in the project payments/checkout."""
+LINK = "https://app.harness.io/ng/account/acc_test/all/orgs/payments/projects/checkout/registries/docker-prod"
+"""The Harness UI link to REF."""
 WAIT_SECONDS = 10.0
 """How long a test waits for something to arrive before it fails: a bound, not a timing assertion."""
 
@@ -528,3 +532,22 @@ class LogWatch(logging.Handler):
                 await asyncio.wait_for(self._arrived.wait(), timeout=remaining)
             except TimeoutError:
                 continue
+
+
+def slash_command_envelope(text: str, *, response_url: str, envelope_id: str = "env-1") -> dict[str, Any]:
+    """A Socket Mode envelope carrying a `/har <text>` slash command, as Slack's WebSocket sends it."""
+    return {
+        "envelope_id": envelope_id,
+        "type": "slash_commands",
+        "accepts_response_payload": True,
+        "payload": {
+            "team_id": "T1",
+            "channel_id": "C123",
+            "user_id": "U123",
+            "command": "/har",
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        },
+    }

@@ -18,6 +18,8 @@ from bot.scope import RegistryRef
 from bot.settings import SettingsError, load_settings
 from tests.conftest import BOT_TOKEN, HARNESS_KEY, SIGNING_SECRET, Bot, make_settings
 from tests.standins import (
+    LINK,
+    REF,
     Canned,
     LogWatch,
     block_actions,
@@ -31,8 +33,6 @@ from tests.standins import (
     success_body,
 )
 
-REF = "acc_test/payments/checkout/docker-prod/+"
-LINK = "https://app.harness.io/ng/account/acc_test/all/orgs/payments/projects/checkout/registries/docker-prod"
 REFUSED = "not set up to look up registries"
 
 ACC = "acc_test"

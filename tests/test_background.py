@@ -13,6 +13,8 @@ from bot.cards import apology_reply
 from bot.listeners import commands, events
 from tests.conftest import Bot, serve_bot, stop_bot
 from tests.standins import (
+    LINK,
+    REF,
     Canned,
     HarnessStandIn,
     LogWatch,
@@ -21,9 +23,6 @@ from tests.standins import (
     harness_fixture,
     link_shared,
 )
-
-REF = "acc_test/payments/checkout/docker-prod/+"
-LINK = "https://app.harness.io/ng/account/acc_test/all/orgs/payments/projects/checkout/registries/docker-prod"
 
 
 async def test_a_command_is_acknowledged_while_harness_has_not_answered(bot: Bot) -> None:

@@ -10,9 +10,15 @@ import pytest
 
 from tests.blockkit import assert_valid_blocks
 from tests.conftest import SECRETS, SIGNING_SECRET, Bot
-from tests.standins import Canned, command_body, error_body, harness_fixture, signed_headers, success_body
-
-PROJECT_REF = "acc_test/payments/checkout/docker-prod/+"
+from tests.standins import (
+    REF,
+    Canned,
+    command_body,
+    error_body,
+    harness_fixture,
+    signed_headers,
+    success_body,
+)
 
 
 def reply_text(message: dict[str, object]) -> str:
@@ -26,7 +32,7 @@ def assert_no_secret(text: str) -> None:
 
 
 async def test_har_answers_with_an_ephemeral_card_through_response_url(bot: Bot) -> None:
-    bot.harness.program(PROJECT_REF, Canned(body=harness_fixture("virtual.json")))
+    bot.harness.program(REF, Canned(body=harness_fixture("virtual.json")))
     status, body = await bot.command("payments/checkout/docker-prod")
     assert status == 200
     assert body == ""
@@ -36,20 +42,20 @@ async def test_har_answers_with_an_ephemeral_card_through_response_url(bot: Bot)
     assert message["text"]
     assert_valid_blocks(message["blocks"])
     assert "docker-prod" in reply_text(message)
-    (call,) = bot.harness.calls(PROJECT_REF)
+    (call,) = bot.harness.calls(REF)
     assert call.headers["x-api-key"].startswith("pat.")
 
 
 async def test_har_accepts_a_pasted_harness_link_in_slack_markup(bot: Bot) -> None:
-    bot.harness.program(PROJECT_REF, Canned(body=harness_fixture("virtual.json")))
+    bot.harness.program(REF, Canned(body=harness_fixture("virtual.json")))
     link = "https://app.harness.io/ng/account/acc_test/all/orgs/payments/projects/checkout/registries/docker-prod"
     await bot.command(f"<{link}/packages?tab=x|docker-prod>")
     await bot.slack.wait_response()
-    assert len(bot.harness.calls(PROJECT_REF)) == 1
+    assert len(bot.harness.calls(REF)) == 1
 
 
 async def test_har_share_answers_in_channel(bot: Bot) -> None:
-    bot.harness.program(PROJECT_REF, Canned(body=success_body()))
+    bot.harness.program(REF, Canned(body=success_body()))
     await bot.command("share payments/checkout/docker-prod")
     (posted,) = await bot.slack.wait_response()
     assert posted.json()["response_type"] == "in_channel"
@@ -90,7 +96,7 @@ async def test_har_with_text_it_cannot_read_shows_usage_and_calls_nobody(bot: Bo
     ids=["400", "401", "403", "404", "500", "html", "failure"],
 )
 async def test_har_errors_get_a_friendly_ephemeral_answer(bot: Bot, answer: Canned, words: str) -> None:
-    bot.harness.program(PROJECT_REF, answer, Canned(status=answer.status, body=answer.body))
+    bot.harness.program(REF, answer, Canned(status=answer.status, body=answer.body))
     await bot.command("share payments/checkout/docker-prod")
     (posted,) = await bot.slack.wait_response()
     message = posted.json()
@@ -170,7 +176,7 @@ async def test_many_commands_do_not_queue_behind_one_slow_lookup(bot: Bot) -> No
 async def test_every_lookup_is_logged_once_without_secrets(
     bot: Bot, captured_logs: pytest.LogCaptureFixture
 ) -> None:
-    bot.harness.program(PROJECT_REF, Canned(body=success_body()))
+    bot.harness.program(REF, Canned(body=success_body()))
     await bot.command("payments/checkout/docker-prod")
     await bot.slack.wait_response()
     lines = [r.getMessage() for r in captured_logs.records if r.getMessage().startswith("lookup ")]

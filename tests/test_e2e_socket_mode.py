@@ -6,7 +6,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app import build_app, build_services
 from tests.conftest import APP_TOKEN, make_settings
-from tests.standins import Canned, HarnessStandIn, SlackStandIn, harness_fixture
+from tests.standins import Canned, HarnessStandIn, SlackStandIn, harness_fixture, slash_command_envelope
 
 
 async def test_socket_mode_acknowledges_a_slash_command_and_answers(
@@ -21,21 +21,7 @@ async def test_socket_mode_acknowledges_a_slash_command_and_answers(
     await handler.connect_async()
     try:
         await slack.envelopes.put(
-            {
-                "envelope_id": "env-1",
-                "type": "slash_commands",
-                "accepts_response_payload": True,
-                "payload": {
-                    "team_id": "T1",
-                    "channel_id": "C123",
-                    "user_id": "U123",
-                    "command": "/har",
-                    "text": "payments/docker-prod",
-                    "api_app_id": "A1",
-                    "response_url": slack.response_url("sock"),
-                    "trigger_id": "1.2.3",
-                },
-            }
+            slash_command_envelope("payments/docker-prod", response_url=slack.response_url("sock"))
         )
         ack = await slack.wait_socket_ack("env-1")
         (posted,) = await slack.wait_response("sock")

@@ -10,6 +10,8 @@ import pytest
 from tests.blockkit import assert_valid_blocks
 from tests.conftest import Bot
 from tests.standins import (
+    LINK,
+    REF,
     Canned,
     block_actions,
     dm,
@@ -21,8 +23,6 @@ from tests.standins import (
     success_body,
 )
 
-REF = "acc_test/payments/checkout/docker-prod/+"
-LINK = "https://app.harness.io/ng/account/acc_test/all/orgs/payments/projects/checkout/registries/docker-prod"
 OTHER_REF = "acc_test/payments/npm-prod/+"
 OTHER_LINK = (
     "https://app.harness.io/ng/account/acc_test/module/har/orgs/payments/registries/npm-prod/packages"

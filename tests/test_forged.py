@@ -16,6 +16,7 @@ from tests.conftest import SIGNING_SECRET, Bot
 from tests.standins import (
     FORM,
     JSON,
+    REF,
     Canned,
     LogWatch,
     block_actions,
@@ -27,7 +28,6 @@ from tests.standins import (
     success_body,
 )
 
-REF = "acc_test/payments/checkout/docker-prod/+"
 RESPONSE_URL = "http://127.0.0.1:9/response/forged"
 SIX_MINUTES = 6 * 60
 

@@ -25,6 +25,8 @@ from tests.conftest import SIGNING_SECRET, Bot, running_bot
 from tests.standins import (
     FORM,
     JSON,
+    LINK,
+    REF,
     Canned,
     LogWatch,
     block_actions,
@@ -38,8 +40,6 @@ from tests.standins import (
     success_body,
 )
 
-REF = "acc_test/payments/checkout/docker-prod/+"
-LINK = "https://app.harness.io/ng/account/acc_test/all/orgs/payments/projects/checkout/registries/docker-prod"
 RESPONSE_URL = "http://127.0.0.1:9/response/x"
 
 

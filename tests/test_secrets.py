@@ -35,6 +35,8 @@ from tests.conftest import (
 )
 from tests.standins import (
     JSON,
+    LINK,
+    REF,
     Canned,
     HarnessStandIn,
     LogWatch,
@@ -49,11 +51,9 @@ from tests.standins import (
     mention,
     settle,
     signed_headers,
+    slash_command_envelope,
     success_body,
 )
-
-REF = "acc_test/payments/checkout/docker-prod/+"
-LINK = "https://app.harness.io/ng/account/acc_test/all/orgs/payments/projects/checkout/registries/docker-prod"
 
 
 def _no_secret(text: str) -> None:
@@ -186,20 +186,7 @@ async def test_no_secret_in_the_log_of_socket_mode(
     await handler.connect_async()
     try:
         await slack.envelopes.put(
-            {
-                "envelope_id": "env-1",
-                "type": "slash_commands",
-                "accepts_response_payload": True,
-                "payload": {
-                    "team_id": "T1",
-                    "channel_id": "C123",
-                    "user_id": "U123",
-                    "command": "/har",
-                    "text": "payments/docker-prod",
-                    "response_url": slack.response_url("sock"),
-                    "trigger_id": "1.2.3",
-                },
-            }
+            slash_command_envelope("payments/docker-prod", response_url=slack.response_url("sock"))
         )
         await slack.wait_response("sock")
     finally:

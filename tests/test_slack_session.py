@@ -7,10 +7,17 @@ import asyncio
 from bot.__main__ import run_socket_mode
 from bot.app import build_services
 from tests.conftest import APP_TOKEN, Bot, make_settings, serve_bot, stop_bot
-from tests.standins import Canned, HarnessStandIn, SlackStandIn, event_body, harness_fixture, link_shared
-
-REF = "acc_test/payments/checkout/docker-prod/+"
-LINK = "https://app.harness.io/ng/account/acc_test/all/orgs/payments/projects/checkout/registries/docker-prod"
+from tests.standins import (
+    LINK,
+    REF,
+    Canned,
+    HarnessStandIn,
+    SlackStandIn,
+    event_body,
+    harness_fixture,
+    link_shared,
+    slash_command_envelope,
+)
 
 
 async def test_answers_through_response_url_reuse_one_connection(bot: Bot) -> None:
@@ -52,21 +59,7 @@ async def test_socket_mode_opens_the_session_and_closes_it_when_stopped(
     await slack.wait_api("apps.connections.open")
     assert services.slack.open_session() is not None
     await slack.envelopes.put(
-        {
-            "envelope_id": "env-1",
-            "type": "slash_commands",
-            "accepts_response_payload": True,
-            "payload": {
-                "team_id": "T1",
-                "channel_id": "C123",
-                "user_id": "U123",
-                "command": "/har",
-                "text": "payments/checkout/docker-prod",
-                "api_app_id": "A1",
-                "response_url": slack.response_url("sock"),
-                "trigger_id": "1.2.3",
-            },
-        }
+        slash_command_envelope("payments/checkout/docker-prod", response_url=slack.response_url("sock"))
     )
     await slack.wait_socket_ack("env-1")
     (posted,) = await slack.wait_response("sock")

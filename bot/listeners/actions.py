@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Final
 
 from bot.access import Asker
@@ -23,6 +24,11 @@ logger = logging.getLogger(__name__)
 ACTIONS: Final = (ACTION_OPEN, ACTION_REFRESH, ACTION_SHARE)
 """The action_ids listened to: the buttons bot.cards puts on a card."""
 
+ButtonHandler = Callable[
+    [dict[str, Any], dict[str, Any], "AsyncRespond", "Services", Asker], Coroutine[Any, Any, None]
+]
+"""What a click does after it is acknowledged: (body, action, respond, services, asker)."""
+
 
 def _button_ref(action: dict[str, Any], services: Services) -> RegistryRef | None:
     """The registry a Refresh or Share button carries (its value is the API registry_ref)."""
@@ -35,9 +41,15 @@ def _button_ref(action: dict[str, Any], services: Services) -> RegistryRef | Non
         return None
 
 
-async def _stale(respond: AsyncRespond, action: dict[str, Any]) -> None:
-    logger.warning("button with an unreadable value action_id=%s", action.get("action_id"))
-    await respond(**stale_button_reply().as_kwargs(), response_type="ephemeral", replace_original=False)
+async def _clicked_ref(
+    action: dict[str, Any], respond: AsyncRespond, services: Services
+) -> RegistryRef | None:
+    """The button's registry; when its value cannot be read, the clicker is told so and None returned."""
+    ref = _button_ref(action, services)
+    if ref is None:
+        logger.warning("button with an unreadable value action_id=%s", action.get("action_id"))
+        await respond(**stale_button_reply().as_kwargs(), response_type="ephemeral", replace_original=False)
+    return ref
 
 
 async def handle_refresh(
@@ -48,9 +60,8 @@ async def handle_refresh(
     asker: Asker,
 ) -> None:
     """Look the registry up again, skipping the cache, and update the message in place."""
-    ref = _button_ref(action, services)
+    ref = await _clicked_ref(action, respond, services)
     if ref is None:
-        await _stale(respond, action)
         return
     container = body.get("container")
     ephemeral = isinstance(container, dict) and container.get("is_ephemeral") is True
@@ -70,12 +81,11 @@ async def handle_refresh(
 
 
 async def handle_share(
-    action: dict[str, Any], respond: AsyncRespond, services: Services, asker: Asker
+    body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, services: Services, asker: Asker
 ) -> None:
     """Post the card from an ephemeral answer visibly in the channel, attributed to who shared it."""
-    ref = _button_ref(action, services)
+    ref = await _clicked_ref(action, respond, services)
     if ref is None:
-        await _stale(respond, action)
         return
     answer = await look_up(ref, services, surface="share", asker=asker, shared_by=asker.user)
     if not answer.ok:
@@ -92,28 +102,24 @@ def register(app: AsyncApp, services: Services) -> None:
     async def on_open(ack: AsyncAck) -> None:
         await ack()  # a link button: Slack opens the URL; the click still has to be acknowledged
 
-    async def on_refresh(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: AsyncRespond,
-        context: AsyncBoltContext,
-    ) -> None:
-        await ack()
-        work = handle_refresh(body, action, respond, services, Asker.from_context(context))
-        services.background.spawn(work, body=body, respond=respond, name=ACTION_REFRESH)
+    def on_click(handler: ButtonHandler, name: str) -> Callable[..., Awaitable[None]]:
+        async def listener(
+            ack: AsyncAck,
+            body: dict[str, Any],
+            action: dict[str, Any],
+            respond: AsyncRespond,
+            context: AsyncBoltContext,
+        ) -> None:
+            await ack()
+            work = handler(body, action, respond, services, Asker.from_context(context))
+            services.background.spawn(work, body=body, respond=respond, name=name)
 
-    async def on_share(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: AsyncRespond,
-        context: AsyncBoltContext,
-    ) -> None:
-        await ack()
-        work = handle_share(action, respond, services, Asker.from_context(context))
-        services.background.spawn(work, body=body, respond=respond, name=ACTION_SHARE)
+        return listener
 
-    listeners = {ACTION_OPEN: on_open, ACTION_REFRESH: on_refresh, ACTION_SHARE: on_share}
+    listeners = {
+        ACTION_OPEN: on_open,
+        ACTION_REFRESH: on_click(handle_refresh, ACTION_REFRESH),
+        ACTION_SHARE: on_click(handle_share, ACTION_SHARE),
+    }
     for action_id in ACTIONS:
         app.action(action_id)(listeners[action_id])
