@@ -106,10 +106,11 @@ async def test_refresh_redraws_the_card_in_place(page: Page) -> None:
 
 async def test_pasted_link_is_unfurled_under_the_message(page: Page) -> None:
     await say(page, f"checkout deploys fail to pull from {LINK}/packages")
-    unfurl = await page.wait_for(
-        "document.querySelector('.pane.active .unfurl')?.innerText", what="the unfurl under the message"
+    # Wait for the whole unfurl, its link included: the page redraws a message as its parts arrive.
+    link = await page.wait_for(
+        "document.querySelector('.pane.active .unfurl a')?.href", what="the unfurl's link to Harness"
     )
-    link = await page.evaluate("document.querySelector('.pane.active .unfurl a').href")
+    unfurl = await page.evaluate("document.querySelector('.pane.active .unfurl').innerText")
     assert "docker-prod" in unfurl
     assert "Docker · Virtual · payments › checkout" in unfurl
     assert link == LINK
