@@ -196,4 +196,22 @@ def assert_no_secrets(bot: Bot, logs: LogWatch, *answers: str) -> None:
             assert secret not in text, f"{secret!r} in {where}"
 
 
+@asynccontextmanager
+async def socket_mode_bot(slack: SlackStandIn, harness: HarnessStandIn) -> AsyncIterator[Services]:
+    """The bot connected in Socket Mode to the Slack stand-in's WebSocket; closed again on exit."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    settings = make_settings(
+        slack_app_token=APP_TOKEN, slack_api_url=slack.api_url, harness_base_url=harness.base_url
+    )
+    services = build_services(settings)
+    handler = AsyncSocketModeHandler(build_app(settings, services), APP_TOKEN)
+    await handler.connect_async()
+    try:
+        yield services
+    finally:
+        await handler.close_async()
+        await services.lookups.aclose()
+
+
 __all__ = ["ACCOUNT", "SECRETS", "Bot", "Server"]

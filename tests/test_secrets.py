@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bot.app import build_app, build_services
+from bot.app import build_services
 from bot.harness.client import HarnessClient
 from bot.harness.errors import HarnessError
 from bot.logs import REDACTED, install_redaction
@@ -32,6 +31,7 @@ from tests.conftest import (
     Bot,
     assert_no_secrets,
     make_settings,
+    socket_mode_bot,
 )
 from tests.standins import (
     JSON,
@@ -178,20 +178,11 @@ async def test_no_secret_in_the_log_of_socket_mode(
     slack: SlackStandIn, harness: HarnessStandIn, logs: LogWatch
 ) -> None:
     harness.program("acc_test/payments/docker-prod/+", Canned(body=success_body()))
-    settings = make_settings(
-        slack_app_token=APP_TOKEN, slack_api_url=slack.api_url, harness_base_url=harness.base_url
-    )
-    services = build_services(settings)
-    handler = AsyncSocketModeHandler(build_app(settings, services), APP_TOKEN)
-    await handler.connect_async()
-    try:
+    async with socket_mode_bot(slack, harness):
         await slack.envelopes.put(
             slash_command_envelope("payments/docker-prod", response_url=slack.response_url("sock"))
         )
         await slack.wait_response("sock")
-    finally:
-        await handler.close_async()
-        await services.lookups.aclose()
     _no_secret(logs.text() + "\n".join(r.body.decode() for r in slack.requests))
 
 
