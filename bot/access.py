@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from bot.settings import ACCOUNT_SCOPE
 
 if TYPE_CHECKING:
-    from bot.scope import RegistryRef
+    from bot.refs import RegistryRef
     from bot.settings import Settings
 
 __all__ = ["AccessPolicy", "Asker", "NotAllowed", "Refusal"]

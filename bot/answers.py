@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from bot.access import Asker, NotAllowed
 from bot.cards import Reply, error_reply, help_reply, invalid_scope_reply, refusal_reply, registry_card
 from bot.harness.errors import HarnessError
-from bot.scope import InvalidScope, RegistryRef, parse_scope
+from bot.parsing import InvalidScope, parse_scope
+from bot.refs import RegistryRef
 
 if TYPE_CHECKING:
     from bot.app import Services

@@ -30,8 +30,8 @@ from bot.cards import apology_reply
 from bot.harness.client import HarnessClient
 from bot.harness.lookups import RegistryLookups
 from bot.logs import install_redaction
+from bot.parsing import ScopeContext
 from bot.payloads import MalformedRequest, check_payload, is_ssl_check, read_payload
-from bot.scope import ScopeContext
 from bot.settings import Settings
 from bot.slack_session import SlackSession
 

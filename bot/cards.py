@@ -49,7 +49,8 @@ from bot.harness.errors import (
     Unauthorized,
 )
 from bot.harness.models import CleanupPolicy, Registry, epoch_seconds
-from bot.scope import SCOPE_FORMS, InvalidScope, RegistryRef, ScopeContext, ScopeForm
+from bot.parsing import SCOPE_FORMS, InvalidScope, ScopeContext, ScopeForm
+from bot.refs import RegistryRef
 
 __all__ = [
     "ACTION_OPEN",

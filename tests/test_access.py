@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.access import AccessPolicy, Asker
-from bot.scope import RegistryRef
+from bot.refs import RegistryRef
 from bot.settings import SettingsError, load_settings
 from tests.conftest import BOT_TOKEN, HARNESS_KEY, SIGNING_SECRET, Bot, make_settings
 from tests.standins import (

@@ -45,7 +45,8 @@ from bot.harness.errors import (
     error_for_status,
 )
 from bot.harness.models import Registry, RegistryResponse
-from bot.scope import SCOPE_FORMS, InvalidScope, RegistryRef, ScopeContext, parse_scope
+from bot.parsing import SCOPE_FORMS, InvalidScope, ScopeContext, parse_scope
+from bot.refs import RegistryRef
 from tests.blockkit import assert_valid_blocks, utf16_len
 
 FIXTURES = Path(__file__).parent / "fixtures" / "harness"

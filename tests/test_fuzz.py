@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 
 from bot.answers import Request, understand
 from bot.listeners.events import MAX_LOOKUPS_PER_MESSAGE, MENTION
-from bot.scope import InvalidScope, RegistryRef, find_registry_links, parse_scope, ref_from_url
+from bot.parsing import InvalidScope, find_registry_links, parse_scope, ref_from_url
+from bot.refs import RegistryRef
 from tests.blockkit import assert_valid_blocks
 from tests.conftest import Bot, running_bot
 from tests.standins import (

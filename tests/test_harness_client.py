@@ -9,7 +9,7 @@ import pytest
 
 from bot.harness import errors
 from bot.harness.client import MAX_BODY_BYTES, HarnessClient
-from bot.scope import RegistryRef
+from bot.refs import RegistryRef
 from tests.conftest import HARNESS_KEY
 from tests.standins import HARNESS_PREFIX, Canned, HarnessStandIn, error_body, success_body
 

@@ -20,7 +20,7 @@ from bot.app import build_services
 from bot.harness.client import HarnessClient
 from bot.harness.errors import HarnessError
 from bot.logs import REDACTED, install_redaction
-from bot.scope import RegistryRef
+from bot.refs import RegistryRef
 from bot.settings import Settings, SettingsError, load_settings
 from tests.conftest import (
     APP_TOKEN,

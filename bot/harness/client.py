@@ -29,7 +29,7 @@ from bot.harness.errors import (
 )
 from bot.harness.models import ErrorBody, Registry, RegistryResponse
 from bot.harness.transport import StackTransport
-from bot.scope import RegistryRef
+from bot.refs import RegistryRef
 
 logger = logging.getLogger(__name__)
 

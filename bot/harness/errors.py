@@ -22,7 +22,7 @@ Messages name the host and the status, never the API key. The status mapping liv
 
 from __future__ import annotations
 
-from bot.scope import RegistryRef
+from bot.refs import RegistryRef
 
 
 class HarnessError(Exception):

@@ -16,7 +16,7 @@ from typing import Final
 
 from bot.harness.client import HarnessClient
 from bot.harness.models import Registry
-from bot.scope import RegistryRef
+from bot.refs import RegistryRef
 
 DEFAULT_TTL: Final = 60.0
 """Seconds a looked-up registry is reused."""

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, Final
 from bot.access import Asker
 from bot.answers import look_up
 from bot.cards import ACTION_OPEN, ACTION_REFRESH, ACTION_SHARE, stale_button_reply
-from bot.scope import InvalidScope, RegistryRef, parse_scope
+from bot.parsing import InvalidScope, parse_scope
+from bot.refs import RegistryRef
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp

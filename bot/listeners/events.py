@@ -11,7 +11,8 @@ from bot.access import Asker, NotAllowed
 from bot.answers import fetch, look_up, understand
 from bot.cards import Reply, compact_card
 from bot.harness.errors import HarnessError
-from bot.scope import RegistryRef, find_registry_links, ref_from_url
+from bot.parsing import find_registry_links, ref_from_url
+from bot.refs import RegistryRef
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp

@@ -31,7 +31,7 @@ from bot.playground.workspace import (
     Message,
     Workspace,
 )
-from bot.scope import RegistryRef
+from bot.refs import RegistryRef
 
 STATIC: Final = Path(__file__).parent / "static"
 AVATARS: Final[dict[str, tuple[str, str]]] = {

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bot.cards import compact_card, error_reply, help_reply, invalid_scope_reply, registry_card
 from bot.harness.errors import Forbidden, HarnessTimeout, NotFound, ServerError
 from bot.harness.models import RegistryResponse
+from bot.parsing import InvalidScope, ScopeContext
 from bot.playground.render import (
     BLOCK_KIT_BUILDER,
     builder_url,
@@ -23,7 +24,7 @@ from bot.playground.render import (
     render_blocks,
     render_text_object,
 )
-from bot.scope import InvalidScope, RegistryRef, ScopeContext
+from bot.refs import RegistryRef
 from tests.standins import harness_fixture
 
 NOW = datetime(2024, 6, 19, 12, 0, tzinfo=UTC)

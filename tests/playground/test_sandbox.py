@@ -22,7 +22,7 @@ from bot.harness.errors import (
 )
 from bot.harness.models import RegistryResponse
 from bot.playground.sandbox import ACCOUNT, API_KEY, ERROR_NAMES, SandboxHarness, registries
-from bot.scope import RegistryRef
+from bot.refs import RegistryRef
 from tests.blockkit import assert_valid_blocks
 
 TIMEOUT = 0.3

@@ -1,4 +1,4 @@
-"""Specification of bot.scope: what users may type or paste to name a registry, and what is refused."""
+"""Specification of bot.parsing: what users may type or paste to name a registry, and what is refused."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.scope import (
+from bot.parsing import (
     SCOPE_FORMS,
     InvalidScope,
-    RegistryRef,
     ScopeContext,
     ScopeForm,
     find_registry_links,
     parse_scope,
     ref_from_url,
 )
+from bot.refs import RegistryRef
 
 ACC = "px7xd_BFRCi-pfWPYXVjvw"
 CTX = ScopeContext(account_id=ACC)

@@ -1,0 +1,200 @@
+"""The domain type everyone imports: a validated Harness registry reference.
+
+Every identifier is checked with an anchored ASCII regex against the Harness identifier rules before a
+``RegistryRef`` exists, so no value can change the host, add a path segment, or put ``..``, ``?``, ``#``,
+``%``, ``/``, whitespace or control characters into the request path built from ``RegistryRef.path``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Literal
+
+Part = Literal["account", "org", "project", "registry"]
+Scope = Literal["account", "org", "project"]
+
+SHOWN_TEXT_CHARS: Final = 200
+"""How much of the user's input an InvalidScope keeps to show back to them."""
+
+
+class InvalidScope(ValueError):
+    """What the user typed is not a registry reference we understand.
+
+    ``reason`` and ``hint`` are written for the user and never contain ``<``, ``>`` or ``&``, so
+    they can go into Slack mrkdwn as they are (``hint`` uses backticks). ``text`` is the user's own
+    input, made printable and cut short; escape it before putting it in a message.
+    """
+
+    reason: str
+    text: str
+    hint: str | None
+
+    def __init__(self, reason: str, *, text: str, hint: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.text = shown(text)
+        self.hint = hint
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """The Harness rule for one kind of identifier, with a friendly reason for each way to break it."""
+
+    pattern: re.Pattern[str]
+    noun: str
+    alphabet: re.Pattern[str]
+    alphabet_reason: str
+    start: re.Pattern[str]
+    start_reason: str
+    max_len: int
+
+    @property
+    def length_reason(self) -> str:
+        return f"{self.noun.capitalize()}s are at most {self.max_len} characters long."
+
+
+# Explicit ASCII classes (never \w or \d, which match other scripts' letters and digits) and
+# fullmatch everywhere: `$` would accept a trailing newline.
+_REGISTRY_RULE: Final = _Rule(
+    pattern=re.compile(r"[a-z][a-z0-9_-]{0,62}"),
+    noun="registry name",
+    alphabet=re.compile(r"[A-Za-z0-9_-]+"),
+    alphabet_reason="Registry names use only lowercase letters, digits, hyphens and underscores.",
+    start=re.compile(r"[a-z]"),
+    start_reason="Registry names start with a letter.",
+    max_len=63,
+)
+
+
+def _identifier_rule(noun: str) -> _Rule:
+    return _Rule(
+        pattern=re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}"),
+        noun=f"{noun} identifier",
+        alphabet=re.compile(r"[A-Za-z0-9_]+"),
+        # People paste the display name ("Payments Team") where the identifier belongs.
+        alphabet_reason=(
+            f"{noun.capitalize()} identifiers use only letters, digits and underscores "
+            "(the identifier, not the display name)."
+        ),
+        start=re.compile(r"[A-Za-z_]"),
+        start_reason=f"{noun.capitalize()} identifiers start with a letter or an underscore.",
+        max_len=128,
+    )
+
+
+_RULES: Final[dict[Part, _Rule]] = {
+    "account": _Rule(
+        pattern=re.compile(r"[A-Za-z0-9_-]{1,64}"),
+        noun="account id",
+        alphabet=re.compile(r"[A-Za-z0-9_-]+"),
+        alphabet_reason="Account ids use only letters, digits, hyphens and underscores.",
+        start=re.compile(r"[A-Za-z0-9_-]"),
+        start_reason="Account ids use only letters, digits, hyphens and underscores.",
+        max_len=64,
+    ),
+    "org": _identifier_rule("org"),
+    "project": _identifier_rule("project"),
+    "registry": _REGISTRY_RULE,
+}
+
+
+def problem(part: Part, value: object) -> str | None:
+    """Why ``value`` is not a valid ``part`` identifier, or None when it is."""
+    rule = _RULES[part]
+    if not isinstance(value, str):
+        return f"The {rule.noun} must be text."
+    if rule.pattern.fullmatch(value):
+        return None
+    if not value:
+        return f"The {rule.noun} is empty."
+    if not rule.alphabet.fullmatch(value):
+        return rule.alphabet_reason
+    if part == "registry" and value != value.lower():
+        return "Registry names are lowercase."
+    if not rule.start.fullmatch(value[0]):
+        return rule.start_reason
+    if len(value) > rule.max_len:
+        return rule.length_reason
+    return f"That isn't a valid {rule.noun}."  # unreachable while the rules above cover the pattern
+
+
+def ref_problem(account: object, registry: object, org: object, project: object) -> tuple[str, Part] | None:
+    """The first problem with a set of parts (reason and part), or None when they make a valid ref."""
+    checks: tuple[tuple[Part, object], ...] = (
+        ("account", account),
+        ("org", org),
+        ("project", project),
+        ("registry", registry),
+    )
+    for part, value in checks:
+        if value is None and part in ("org", "project"):
+            continue
+        reason = problem(part, value)
+        if reason is not None:
+            return reason, part
+    if project is not None and org is None:
+        return "A project lives in an org: give the org too.", "project"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryRef:
+    """A validated Harness registry reference: a registry and the scope it lives in.
+
+    Hashable, so it can key a cache. Constructing one with invalid parts raises InvalidScope.
+    """
+
+    account: str
+    registry: str
+    org: str | None = None
+    project: str | None = None
+
+    def __post_init__(self) -> None:
+        found = ref_problem(self.account, self.registry, self.org, self.project)
+        if found is not None:
+            parts = (self.account, self.org, self.project, self.registry)
+            raise InvalidScope(found[0], text="/".join(str(p) for p in parts if p is not None))
+
+    @property
+    def _parts(self) -> tuple[str, ...]:
+        return tuple(p for p in (self.org, self.project, self.registry) if p is not None)
+
+    @property
+    def path(self) -> str:
+        """The API's registry_ref: ``acc/reg/+``, ``acc/org/reg/+`` or ``acc/org/proj/reg/+``."""
+        return "/".join((self.account, *self._parts, "+"))
+
+    @property
+    def scope(self) -> Scope:
+        """Where the registry lives: the account, an org, or a project."""
+        if self.project is not None:
+            return "project"
+        if self.org is not None:
+            return "org"
+        return "account"
+
+    @property
+    def short(self) -> str:
+        """What a user types in /har for this registry, relative to the account: ``org/proj/reg``."""
+        return "/".join(self._parts)
+
+    def ui_url(self, ui_base: str) -> str:
+        """The registry's page in the Harness UI under ``ui_base`` (e.g. ``https://app.harness.io``)."""
+        url = f"{ui_base.rstrip('/')}/ng/account/{self.account}/all"
+        if self.org is not None:
+            url += f"/orgs/{self.org}"
+        if self.project is not None:
+            url += f"/projects/{self.project}"
+        return f"{url}/registries/{self.registry}"
+
+
+def shown(text: str) -> str:
+    """The user's text made safe to show back: trimmed, printable, and at most SHOWN_TEXT_CHARS long."""
+    text = text.strip()
+    cut = len(text) > SHOWN_TEXT_CHARS
+    text = text[: SHOWN_TEXT_CHARS - 1] if cut else text
+    shown = "".join(
+        " " if c.isspace() else c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in text
+    )
+    return shown + "…" if cut else shown
