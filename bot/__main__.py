@@ -10,9 +10,10 @@ import sys
 from aiohttp import web
 from dotenv import load_dotenv
 
-from bot.app import Services, build_app, build_services, build_web_app
 from bot.playground import launch as playground
-from bot.settings import Settings, SettingsError, load_settings
+from bot.services import Services, build_services
+from bot.settings import SettingsError, load_settings
+from bot.slack.app import build_web_app, socket_mode_client
 
 logger = logging.getLogger("bot")
 
@@ -29,21 +30,16 @@ def configure_logging(level: str) -> None:
         logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-async def run_socket_mode(settings: Settings, services: Services) -> None:
+async def run_socket_mode(services: Services) -> None:
     """Connect to Slack over Socket Mode and serve until stopped."""
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-    app = build_app(settings, services)
-    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
-    handler = AsyncSocketModeHandler(app, app_token)
-    await services.slack.open(app)
+    client = socket_mode_client(services)
+    await services.start()
     try:
-        await handler.start_async()  # type: ignore[no-untyped-call]
+        await client.connect()  # type: ignore[no-untyped-call]
+        await asyncio.Event().wait()  # until the process is stopped
     finally:
-        await handler.close_async()  # type: ignore[no-untyped-call]
-        await services.background.aclose()
-        await services.lookups.aclose()
-        await services.slack.aclose(app)
+        await client.close()  # type: ignore[no-untyped-call]
+        await services.aclose()
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -101,10 +97,10 @@ def main(argv: list[str] | None = None) -> None:
     services = build_services(settings)
     if settings.socket_mode:
         logger.info("harbot starting in Socket Mode")
-        asyncio.run(run_socket_mode(settings, services))
+        asyncio.run(run_socket_mode(services))
         return
     logger.info("harbot serving HTTP on port %d (POST /slack/events, GET /healthz)", settings.port)
-    web_app = build_web_app(build_app(settings, services), services)
+    web_app = build_web_app(services)
     web.run_app(web_app, host=settings.host, port=settings.port, print=None, access_log=None)
 
 

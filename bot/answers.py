@@ -1,8 +1,7 @@
-"""From what a user typed to the reply they get: help, a usage hint, a registry card or a friendly error.
+"""From a registry reference to the reply: its card, or a friendly error.
 
-Every surface (slash command, DM, mention, buttons, unfurls) goes through here, so they all answer alike,
-and every registry the bot reads goes through `fetch`: the allow-lists first, then the lookup cache, and
-one log line saying how it ended.
+Every registry the bot reads goes through `fetch`, on every surface: the allow-lists first, then the lookup
+cache, and one log line saying how it ended.
 """
 
 from __future__ import annotations
@@ -13,62 +12,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.access import Asker, NotAllowed
-from bot.cards import Reply, error_reply, help_reply, invalid_scope_reply, refusal_reply, registry_card
+from bot.cards import Reply, error_reply, refusal_reply, registry_card
 from bot.harness.errors import HarnessError
-from bot.parsing import InvalidScope, parse_scope
 from bot.refs import RegistryRef
 
 if TYPE_CHECKING:
-    from bot.app import Services
     from bot.harness.models import Registry
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
-
-HELP_WORDS = frozenset({"", "help", "-h", "--help", "?", "usage"})
-PUBLIC_WORDS = frozenset({"share", "public", "--share", "--public"})
-
-
-@dataclass(frozen=True)
-class Request:
-    """A registry to look up, and whether the answer should be visible to the whole channel."""
-
-    ref: RegistryRef
-    public: bool = False
-
-
-def understand(
-    text: str, services: Services, *, command: str = "/har", full_help: bool = False
-) -> Request | Reply:
-    """Parse the user's text into a Request, or the reply to give at once: help, or a usage hint.
-
-    A leading or trailing `share` / `public` asks for an answer the whole channel sees. With
-    `full_help` (conversations, where people also just chat), text we cannot read gets the whole help
-    card led by what was not understood; the slash command gets the short usage hint.
-    """
-    words = text.split()
-    public = False
-    if len(words) > 1 and words[0].lower() in PUBLIC_WORDS:
-        public, words = True, words[1:]
-    elif len(words) > 1 and words[-1].lower() in PUBLIC_WORDS:
-        public, words = True, words[:-1]
-    rest = " ".join(words)
-    if rest.lower() in HELP_WORDS:
-        return help_reply(services.scope, command=command)
-    try:
-        ref = parse_scope(rest, services.scope)
-    except InvalidScope as exc:
-        if full_help:
-            return help_reply(services.scope, command=command, problem=exc)
-        return invalid_scope_reply(exc, services.scope)
-    return Request(ref=ref, public=public)
 
 
 @dataclass(frozen=True)
 class Answer:
-    """A looked-up reply: `ok` is False for errors, which are always shown to the requester only."""
+    """A reply to deliver: `ok` is False for errors, which are always shown to the requester only."""
 
     reply: Reply
     ok: bool
+    public: bool = False
+    """For the whole channel; only ever True when `ok`."""
 
 
 async def fetch(

@@ -3,9 +3,8 @@
 The app runs with Bolt's `process_before_response=True`: Bolt answers Slack's HTTP request (or Socket Mode
 envelope) when the listener returns, with no polling for the `ack()`. So listeners acknowledge, hand the
 lookup and the reply to `Background.spawn`, and return. A task that fails goes to the same handler as
-any other unhandled error (`bot.app.handle_error`: the log with the traceback, and a short apology when
-there is a response_url). When the bot stops, answers under way get `grace` seconds to finish, then
-are cancelled.
+any other unhandled error (`bot.slack.failures.handle_error`). When the bot stops, answers under way get
+`grace` seconds to finish, then are cancelled.
 """
 
 from __future__ import annotations
@@ -13,16 +12,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from slack_bolt.context.respond.async_respond import AsyncRespond
+if TYPE_CHECKING:
+    from bot.slack.connection import Respond
 
 logger = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE: Final = 10.0
 """Seconds answers under way get to finish when the bot stops (platforms allow about 30 after SIGTERM)."""
 
-ErrorHandler = Callable[[Exception, dict[str, Any], AsyncRespond | None], Awaitable[None]]
+ErrorHandler = Callable[[Exception, dict[str, Any], "Respond | None"], Awaitable[None]]
 
 
 class Background:
@@ -43,7 +43,7 @@ class Background:
         work: Coroutine[Any, Any, None],
         *,
         body: dict[str, Any],
-        respond: AsyncRespond | None = None,
+        respond: Respond | None = None,
         name: str | None = None,
     ) -> asyncio.Task[None]:
         """Run `work` in the background; an exception from it goes to the error handler with `body`
@@ -54,7 +54,7 @@ class Background:
         return task
 
     async def _run(
-        self, work: Coroutine[Any, Any, None], body: dict[str, Any], respond: AsyncRespond | None
+        self, work: Coroutine[Any, Any, None], body: dict[str, Any], respond: Respond | None
     ) -> None:
         try:
             await work

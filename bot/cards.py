@@ -908,3 +908,9 @@ def invalid_scope_reply(exc: InvalidScope, ctx: ScopeContext) -> Reply:
         text=_fit(f"{what} {hint or ''}".strip(), FALLBACK_LIMIT * 2),
         blocks=[_section(f"{what}\n{hint}" if hint else what), _context(usage)],
     )
+
+
+def working_reply(subject: str) -> Reply:
+    """Shown to the asker while Harness is slow to answer; the answer replaces it."""
+    text = f"Looking up {_code(subject, NAME_LIMIT)}…"
+    return Reply(text=text, blocks=[_context(text)])

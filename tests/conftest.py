@@ -12,9 +12,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import Services, build_app, build_services, build_web_app
 from bot.harness.client import HarnessClient
+from bot.services import Services, build_services
 from bot.settings import Settings
+from bot.slack.app import build_web_app, socket_mode_client
 from tests.standins import (
     JSON,
     HarnessStandIn,
@@ -114,7 +115,7 @@ async def serve_bot(
             backoff=harness_backoff,
         )
     services = build_services(settings, harness=client)
-    web_app = build_web_app(build_app(settings, services), services)
+    web_app = build_web_app(services)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -199,19 +200,18 @@ def assert_no_secrets(bot: Bot, logs: LogWatch, *answers: str) -> None:
 @asynccontextmanager
 async def socket_mode_bot(slack: SlackStandIn, harness: HarnessStandIn) -> AsyncIterator[Services]:
     """The bot connected in Socket Mode to the Slack stand-in's WebSocket; closed again on exit."""
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
     settings = make_settings(
         slack_app_token=APP_TOKEN, slack_api_url=slack.api_url, harness_base_url=harness.base_url
     )
     services = build_services(settings)
-    handler = AsyncSocketModeHandler(build_app(settings, services), APP_TOKEN)
-    await handler.connect_async()
+    client = socket_mode_client(services)
+    await services.start()
+    await client.connect()  # type: ignore[no-untyped-call]
     try:
         yield services
     finally:
-        await handler.close_async()
-        await services.lookups.aclose()
+        await client.close()  # type: ignore[no-untyped-call]
+        await services.aclose()
 
 
 __all__ = ["ACCOUNT", "SECRETS", "Bot", "Server"]

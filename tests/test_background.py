@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from bot import commands as bot_commands
 from bot.background import Background
 from bot.cards import apology_reply
-from bot.listeners import commands, events
+from bot.listeners import events
 from tests.conftest import Bot, serve_bot, stop_bot
 from tests.standins import (
     LINK,
@@ -53,7 +54,7 @@ async def test_a_bug_in_a_commands_answer_is_logged_and_apologised_for(
     async def broken(*_: Any, **__: Any) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(commands, "look_up", broken)
+    monkeypatch.setattr(bot_commands, "look_up", broken)
     status, _ = await bot.command("payments/checkout/docker-prod")
     assert status == 200
     (posted,) = await bot.slack.wait_response()

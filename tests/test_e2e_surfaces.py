@@ -103,13 +103,23 @@ async def test_mention_inside_a_thread_stays_in_that_thread(bot: Bot) -> None:
     assert message_of(posted)["thread_ts"] == "1699999999.000001"
 
 
-async def test_mention_with_nothing_to_look_up_gets_short_help_in_the_thread(bot: Bot) -> None:
+async def test_mention_with_nothing_to_look_up_gets_help_only_for_the_asker(bot: Bot) -> None:
     await send_event(bot, event_body(mention("")))
-    (posted,) = await bot.slack.wait_api("chat.postMessage")
+    (posted,) = await bot.slack.wait_api("chat.postEphemeral")
     message = message_of(posted)
+    assert message["user"] == "U123"
     assert message["thread_ts"] == "1700000000.000100"
     assert "@harbot" in json.dumps(message["blocks"])
     assert bot.harness.calls() == []
+    assert bot.slack.api_calls("chat.postMessage") == []
+
+
+async def test_mention_with_unreadable_text_answers_only_the_asker(bot: Bot) -> None:
+    await send_event(bot, event_body(mention("nonsense!!")))
+    (posted,) = await bot.slack.wait_api("chat.postEphemeral")
+    assert message_of(posted)["user"] == "U123"
+    assert "couldn't read" in message_of(posted)["text"]
+    assert bot.slack.api_calls("chat.postMessage") == []
 
 
 async def test_mention_error_goes_only_to_the_person_who_asked(bot: Bot) -> None:

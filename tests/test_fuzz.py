@@ -25,8 +25,8 @@ import pytest_asyncio
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from bot.answers import Request, understand
-from bot.listeners.events import MAX_LOOKUPS_PER_MESSAGE, MENTION
+from bot.commands import DIRECT, MENTION, SLASH, Lookup, Surface, understand
+from bot.listeners.events import MAX_LOOKUPS_PER_MESSAGE, MENTION_MARKUP
 from bot.parsing import InvalidScope, find_registry_links, parse_scope, ref_from_url
 from bot.refs import RegistryRef
 from tests.blockkit import assert_valid_blocks
@@ -229,8 +229,8 @@ async def test_slash_command_with_any_text(fuzz_bot: Bot, text: str) -> None:
     with Example(fuzz_bot) as example:
         status, ack = await fuzz_bot.command(text, name=name)
         await example.finished(status)
-    understood = understand(text, fuzz_bot.services)
-    if isinstance(understood, Request):
+    understood = understand(text, fuzz_bot.services.scope, SLASH)
+    if isinstance(understood, Lookup):
         assert ack == ""
         example.looked_up([understood.ref])
         (answer,) = [c for c in example.slack_calls if c.path == f"/response/{name}"]
@@ -246,13 +246,13 @@ async def test_slash_command_with_any_text(fuzz_bot: Bot, text: str) -> None:
         assert example.slack_calls == []
 
 
-def _wanted(text: str, bot: Bot, command: str) -> list[RegistryRef] | None:
+def _wanted(text: str, bot: Bot, surface: Surface) -> list[RegistryRef] | None:
     """The registries a message names (links first), or None when it names none (help is due)."""
     found = find_registry_links(text, bot.services.scope.ui_hosts)
     if found:
         return [ref for _, ref in found[:MAX_LOOKUPS_PER_MESSAGE]]
-    understood = understand(text, bot.services, command=command, full_help=True)
-    return [understood.ref] if isinstance(understood, Request) else None
+    understood = understand(text, bot.services.scope, surface)
+    return [understood.ref] if isinstance(understood, Lookup) else None
 
 
 @EXAMPLES
@@ -263,7 +263,7 @@ async def test_direct_message_with_any_text(fuzz_bot: Bot, text: str) -> None:
         status = await fuzz_bot.send_event(event_body(dm(text, channel=channel)))
         await example.finished(status)
     posted = [c for c in example.slack_calls if message_of(c).get("channel") == channel]
-    wanted = _wanted(text, fuzz_bot, "")
+    wanted = _wanted(text, fuzz_bot, DIRECT)
     if wanted is None:
         (answer,) = posted
         assert HELP in _shown(answer)
@@ -284,10 +284,10 @@ async def test_mention_with_any_text(fuzz_bot: Bot, text: str) -> None:
         status = await fuzz_bot.send_event(event_body(sent))
         await example.finished(status)
     in_thread = [c for c in example.slack_calls if message_of(c).get("thread_ts") == ts]
-    wanted = _wanted(MENTION.sub(" ", sent["text"]).strip(), fuzz_bot, "@harbot")
+    wanted = _wanted(MENTION_MARKUP.sub(" ", sent["text"]).strip(), fuzz_bot, MENTION)
     if wanted is None:
         (answer,) = in_thread
-        assert answer.path == "/api/chat.postMessage"
+        assert answer.path == "/api/chat.postEphemeral"
         assert HELP in _shown(answer)
         event("answered with help")
         assert example.harness_paths == []

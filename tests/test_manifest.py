@@ -7,8 +7,9 @@ from typing import Any
 
 import yaml
 
-from bot.app import build_app, build_services
-from bot.listeners import actions, commands, events
+from bot.commands import SLASH_COMMAND, usage_hint
+from bot.listeners import actions, events, register_listeners
+from bot.services import build_services
 from bot.settings import DEFAULT_HARNESS_UI_URL
 from tests.conftest import make_settings
 
@@ -37,7 +38,7 @@ def manifest() -> dict[str, Any]:
 
 def test_manifest_commands_are_the_registered_commands() -> None:
     declared = {entry["command"] for entry in manifest()["features"]["slash_commands"]}
-    assert declared == {commands.COMMAND}
+    assert declared == {SLASH_COMMAND}
 
 
 def test_manifest_bot_events_are_the_registered_events() -> None:
@@ -72,8 +73,42 @@ def test_manifest_has_the_dm_tab_and_socket_mode_off() -> None:
     assert loaded["settings"]["socket_mode_enabled"] is False
 
 
+def test_the_usage_hint_comes_from_the_command_table() -> None:
+    (command,) = manifest()["features"]["slash_commands"]
+    assert command["usage_hint"] == usage_hint()
+
+
+class RecordingApp:
+    """Stands in for Bolt's app where listeners register: records each registration, by kind."""
+
+    def __init__(self) -> None:
+        self.registered: list[tuple[str, object]] = []
+
+    def _record(self, kind: str, key: object) -> Any:
+        def decorator(listener: Any) -> Any:
+            self.registered.append((kind, key))
+            return listener
+
+        return decorator
+
+    def command(self, name: str) -> Any:
+        return self._record("command", name)
+
+    def event(self, event_type: str) -> Any:
+        return self._record("event", event_type)
+
+    def action(self, action_id: str) -> Any:
+        return self._record("action", action_id)
+
+
 def test_the_app_registers_no_listener_beyond_the_declared_ones() -> None:
-    settings = make_settings()
-    app = build_app(settings, build_services(settings))
-    declared = 1 + len(events.EVENTS) + len(actions.ACTIONS)
-    assert len(app._async_listeners) == declared
+    app = RecordingApp()
+    register_listeners(app, build_services(make_settings()))  # type: ignore[arg-type]
+    assert sorted(app.registered, key=str) == sorted(
+        [
+            ("command", SLASH_COMMAND),
+            *(("event", name) for name in events.EVENTS),
+            *(("action", action) for action in actions.ACTIONS),
+        ],
+        key=str,
+    )

@@ -9,7 +9,7 @@ from bot.listeners import actions, commands, events
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
-    from bot.app import Services
+    from bot.services import Services
 
 
 def register_listeners(app: AsyncApp, services: Services) -> None:

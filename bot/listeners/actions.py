@@ -16,9 +16,9 @@ if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
     from slack_bolt.context.ack.async_ack import AsyncAck
     from slack_bolt.context.async_context import AsyncBoltContext
-    from slack_bolt.context.respond.async_respond import AsyncRespond
 
-    from bot.app import Services
+    from bot.services import Services
+    from bot.slack.connection import Respond
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ ACTIONS: Final = (ACTION_OPEN, ACTION_REFRESH, ACTION_SHARE)
 """The action_ids listened to: the buttons bot.cards puts on a card."""
 
 ButtonHandler = Callable[
-    [dict[str, Any], dict[str, Any], "AsyncRespond", "Services", Asker], Coroutine[Any, Any, None]
+    [dict[str, Any], dict[str, Any], "Respond", "Services", Asker], Coroutine[Any, Any, None]
 ]
 """What a click does after it is acknowledged: (body, action, respond, services, asker)."""
 
@@ -42,9 +42,7 @@ def _button_ref(action: dict[str, Any], services: Services) -> RegistryRef | Non
         return None
 
 
-async def _clicked_ref(
-    action: dict[str, Any], respond: AsyncRespond, services: Services
-) -> RegistryRef | None:
+async def _clicked_ref(action: dict[str, Any], respond: Respond, services: Services) -> RegistryRef | None:
     """The button's registry; when its value cannot be read, the clicker is told so and None returned."""
     ref = _button_ref(action, services)
     if ref is None:
@@ -56,7 +54,7 @@ async def _clicked_ref(
 async def handle_refresh(
     body: dict[str, Any],
     action: dict[str, Any],
-    respond: AsyncRespond,
+    respond: Respond,
     services: Services,
     asker: Asker,
 ) -> None:
@@ -82,7 +80,7 @@ async def handle_refresh(
 
 
 async def handle_share(
-    body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, services: Services, asker: Asker
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services, asker: Asker
 ) -> None:
     """Post the card from an ephemeral answer visibly in the channel, attributed to who shared it."""
     ref = await _clicked_ref(action, respond, services)
@@ -108,7 +106,7 @@ def register(app: AsyncApp, services: Services) -> None:
             ack: AsyncAck,
             body: dict[str, Any],
             action: dict[str, Any],
-            respond: AsyncRespond,
+            respond: Respond,
             context: AsyncBoltContext,
         ) -> None:
             await ack()

@@ -1,62 +1,67 @@
-"""The `/har` slash command."""
+"""The `/har` slash command: understood at once, answered through its response_url."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import asyncio
+from typing import TYPE_CHECKING, Any, Final
 
 from bot.access import Asker
-from bot.answers import Request, look_up, understand
-from bot.cards import Reply
+from bot.cards import Reply, working_reply
+from bot.commands import SLASH, SLASH_COMMAND, Task, understand
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
     from slack_bolt.context.ack.async_ack import AsyncAck
     from slack_bolt.context.async_context import AsyncBoltContext
-    from slack_bolt.context.respond.async_respond import AsyncRespond
 
-    from bot.app import Services
+    from bot.services import Services
+    from bot.slack.connection import Respond
 
-COMMAND = "/har"
+PATIENCE: Final = 1.5
+"""Seconds an answer may take before the asker is told the bot is still looking."""
 
 
-async def handle_registry_command(
-    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, services: Services, asker: Asker
+async def handle_command(
+    ack: AsyncAck, command: dict[str, Any], respond: Respond, services: Services, asker: Asker
 ) -> None:
-    """`/har <registry | org/registry | org/project/registry | registry_ref | link>`, or `/har help`.
-
-    Help and usage hints come back in the acknowledgement itself; a lookup is acknowledged at once and
-    answered in the background through `response_url` (ephemeral unless the user added `share`).
-    """
-    request = understand(str(command.get("text") or ""), services, command=COMMAND)
-    if isinstance(request, Reply):
-        await ack(**request.as_kwargs(), response_type="ephemeral")
+    """Help and usage hints come back in the acknowledgement itself; anything else is acknowledged at
+    once and answered in the background (ephemeral unless the user asked to share)."""
+    understood = understand(str(command.get("text") or ""), services.scope, SLASH)
+    if isinstance(understood, Reply):
+        await ack(**understood.as_kwargs(), response_type="ephemeral")
         return
     await ack()
-    services.background.spawn(
-        answer_command(request, respond, services, asker), body=command, respond=respond, name="/har"
-    )
+    work = answer_command(understood, respond, services, asker)
+    services.background.spawn(work, body=command, respond=respond, name=SLASH_COMMAND)
 
 
-async def answer_command(request: Request, respond: AsyncRespond, services: Services, asker: Asker) -> None:
-    """Look the registry up and post the card, or what went wrong, through `response_url`."""
-    answer = await look_up(
-        request.ref,
-        services,
-        surface="command",
-        asker=asker,
-        requested_by=asker.user,
-        shareable=not request.public,
-    )
-    visible = answer.ok and request.public
-    await respond(**answer.reply.as_kwargs(), response_type="in_channel" if visible else "ephemeral")
+async def answer_command(
+    task: Task, respond: Respond, services: Services, asker: Asker, *, patience: float = PATIENCE
+) -> None:
+    """Run the task and post its answer; past `patience` seconds, say "Looking up…" first and replace it."""
+    work = asyncio.ensure_future(task.run(services, asker, surface="command"))
+    try:
+        done, _ = await asyncio.wait({work}, timeout=patience)
+        waited = not done
+        if waited:
+            await respond(**working_reply(task.subject).as_kwargs(), response_type="ephemeral")
+        answer = await work
+    finally:
+        work.cancel()  # a no-op once it has finished; stops it when this answer is cancelled
+    if answer.public:
+        if waited:
+            await respond(delete_original=True)
+        await respond(**answer.reply.as_kwargs(), response_type="in_channel")
+    else:
+        await respond(**answer.reply.as_kwargs(), response_type="ephemeral", replace_original=waited)
 
 
 def register(app: AsyncApp, services: Services) -> None:
     """Register `/har`."""
 
     async def on_command(
-        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+        ack: AsyncAck, command: dict[str, Any], respond: Respond, context: AsyncBoltContext
     ) -> None:
-        await handle_registry_command(ack, command, respond, services, Asker.from_context(context))
+        await handle_command(ack, command, respond, services, Asker.from_context(context))
 
-    app.command(COMMAND)(on_command)
+    app.command(SLASH_COMMAND)(on_command)

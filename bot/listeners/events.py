@@ -8,8 +8,9 @@ import re
 from typing import TYPE_CHECKING, Any, Final
 
 from bot.access import Asker, NotAllowed
-from bot.answers import fetch, look_up, understand
+from bot.answers import fetch
 from bot.cards import Reply, compact_card
+from bot.commands import DIRECT, MENTION, Lookup, Surface, Task, understand
 from bot.harness.errors import HarnessError
 from bot.parsing import find_registry_links, ref_from_url
 from bot.refs import RegistryRef
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from slack_bolt.context.say.async_say import AsyncSay
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from bot.app import Services
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -28,18 +29,16 @@ MAX_LOOKUPS_PER_MESSAGE: Final = 5
 """A message with many links gets cards for the first few: a reply must not flood a thread."""
 EVENTS: Final = ("message", "app_mention", "link_shared")
 """The event types listened to; manifest.yml subscribes to exactly these (message as message.im)."""
-MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+MENTION_MARKUP = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
-async def _refs_or_reply(text: str, services: Services, *, command: str) -> list[RegistryRef] | Reply:
-    """The registries a message names (its links first), or the reply for a message that names none."""
+def _tasks_or_reply(text: str, services: Services, surface: Surface) -> list[Task] | Reply:
+    """What a message asks for (the registries its links point at, first), or the reply to give at once."""
     links = find_registry_links(text, services.scope.ui_hosts)
     if links:
-        return [ref for _, ref in links[:MAX_LOOKUPS_PER_MESSAGE]]
-    request = understand(text, services, command=command, full_help=True)
-    if isinstance(request, Reply):
-        return request
-    return [request.ref]
+        return [Lookup(ref) for _, ref in links[:MAX_LOOKUPS_PER_MESSAGE]]
+    understood = understand(text, services.scope, surface)
+    return understood if isinstance(understood, Reply) else [understood]
 
 
 def _text(event: dict[str, Any], name: str) -> str | None:
@@ -54,12 +53,12 @@ async def handle_direct_message(
     """A DM holding anything `/har` understands gets the card; anything else gets help, in the DM."""
     if event.get("subtype") or event.get("bot_id"):
         return  # edits, deletions, joins and other bots' messages: never answered, so the bot never loops
-    wanted = await _refs_or_reply(_text(event, "text") or "", services, command="")
+    wanted = _tasks_or_reply(_text(event, "text") or "", services, DIRECT)
     if isinstance(wanted, Reply):
         await say(**wanted.as_kwargs())
         return
-    for ref in wanted:
-        answer = await look_up(ref, services, surface="dm", asker=asker, requested_by=asker.user)
+    for task in wanted:
+        answer = await task.run(services, asker, surface="dm")
         await say(**answer.reply.as_kwargs())
 
 
@@ -68,26 +67,32 @@ async def handle_mention(
 ) -> None:
     """`@harbot <registry or link>` in a channel: the card in a thread under that message.
 
-    Errors go to the person who asked only (ephemeral, in the same thread); the channel stays readable.
+    Help, usage hints and errors go to the person who asked only (ephemeral, in the same thread); the
+    channel stays readable.
     """
     if event.get("bot_id") or event.get("channel_type") == "im":
         return  # a DM is answered by the message listener; other bots do not get answers
     thread_ts = _text(event, "thread_ts") or _text(event, "ts")
-    text = MENTION.sub(" ", _text(event, "text") or "").strip()
-    wanted = await _refs_or_reply(text, services, command="@harbot")
+    text = MENTION_MARKUP.sub(" ", _text(event, "text") or "").strip()
+
+    async def to_asker(reply: Reply) -> None:
+        if asker.channel is None or asker.user is None:
+            logger.warning("mention reply not delivered: no one to show it to")
+            return
+        await client.chat_postEphemeral(
+            channel=asker.channel, user=asker.user, thread_ts=thread_ts, **reply.as_kwargs()
+        )
+
+    wanted = _tasks_or_reply(text, services, MENTION)
     if isinstance(wanted, Reply):
-        await say(**wanted.as_kwargs(), thread_ts=thread_ts)
+        await to_asker(wanted)
         return
-    for ref in wanted:
-        answer = await look_up(ref, services, surface="mention", asker=asker, requested_by=asker.user)
+    for task in wanted:
+        answer = await task.run(services, asker, surface="mention")
         if answer.ok:
             await say(**answer.reply.as_kwargs(), thread_ts=thread_ts)
-        elif asker.channel is None or asker.user is None:
-            logger.warning("mention error not delivered: no one to show it to ref=%s", ref.path)
         else:
-            await client.chat_postEphemeral(
-                channel=asker.channel, user=asker.user, thread_ts=thread_ts, **answer.reply.as_kwargs()
-            )
+            await to_asker(answer.reply)
 
 
 def unfurl_allowed(body: dict[str, Any], policy: str) -> bool:

@@ -3,7 +3,7 @@
 Three servers, all on 127.0.0.1, all in this process:
 - the playground (`port`, 3000 by default): the page, its JSON endpoints under `/playground/`, and
   Slack's side for the app: the Web API under `/api/` and response URLs under `/response/`;
-- the app itself, exactly as `python -m bot` serves it (build_services, build_app, build_web_app), on a
+- the app itself, exactly as `python -m bot` serves it (build_services, build_web_app), on a
   free port, with SLACK_API_URL pointing at the playground and a signing secret the playground made up;
 - without HARNESS_API_KEY, the sandbox Harness (`sandbox.py`) on a free port, as HARNESS_BASE_URL.
 """
@@ -17,13 +17,14 @@ from typing import Any, Final
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.app import build_app, build_services, build_web_app
 from bot.playground import sandbox as sandbox_module
 from bot.playground.page import STATIC, HarnessInfo, render_page, render_updates
 from bot.playground.sandbox import SandboxHarness
 from bot.playground.slack import FakeSlack
 from bot.playground.workspace import Workspace
+from bot.services import build_services
 from bot.settings import Settings
+from bot.slack.app import build_web_app
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class Playground:
             self.slack.base_url = self.url.rstrip("/")
             self.settings = bot_settings(self.env, self.slack, self.sandbox)
             services = build_services(self.settings)
-            app_port = await self._serve(build_web_app(build_app(self.settings, services), services), 0)
+            app_port = await self._serve(build_web_app(services), 0)
             self.slack.app_url = f"http://{LOOPBACK}:{app_port}"
         except BaseException:
             await self.stop()

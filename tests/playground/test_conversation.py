@@ -10,7 +10,7 @@ import pytest
 
 from bot.playground import Playground
 from bot.playground.sandbox import ACCOUNT
-from bot.playground.workspace import CHANNEL, DM, ME, SLACKBOT
+from bot.playground.workspace import CHANNEL, DM, ME, SLACKBOT, Message
 from bot.settings import Settings
 from tests.blockkit import assert_valid_blocks
 from tests.conftest import HARNESS_KEY
@@ -139,7 +139,11 @@ async def test_pressing_a_button_that_is_gone_does_nothing(playground: Playgroun
 )
 async def test_error_names_show_the_friendly_message(playground: Playground, text: str, says: str) -> None:
     await playground.slack_side().send(CHANNEL, text)
-    reply = await wait_for_message(playground, CHANNEL, from_bot)
+
+    def answer(message: Message) -> bool:
+        return from_bot(message) and not bot_text(message).startswith("Looking up")
+
+    reply = await wait_for_message(playground, CHANNEL, answer)
     assert reply.ephemeral
     assert says in bot_text(reply).replace("&#x27;", "'")
 

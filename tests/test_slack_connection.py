@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.__main__ import run_socket_mode
-from bot.app import build_services
+from bot.services import build_services
 from tests.conftest import APP_TOKEN, Bot, make_settings, serve_bot, stop_bot
 from tests.standins import (
     LINK,
@@ -42,9 +42,9 @@ async def test_the_slack_session_is_open_while_serving_and_closed_after(
     slack: SlackStandIn, harness: HarnessStandIn
 ) -> None:
     bot, runner = await serve_bot(slack, harness)
-    assert bot.services.slack.open_session() is not None
+    assert bot.services.slack.is_open
     await stop_bot(bot, runner)
-    assert bot.services.slack.open_session() is None
+    assert not bot.services.slack.is_open
 
 
 async def test_socket_mode_opens_the_session_and_closes_it_when_stopped(
@@ -55,9 +55,9 @@ async def test_socket_mode_opens_the_session_and_closes_it_when_stopped(
         slack_app_token=APP_TOKEN, slack_api_url=slack.api_url, harness_base_url=harness.base_url
     )
     services = build_services(settings)
-    running = asyncio.create_task(run_socket_mode(settings, services))
+    running = asyncio.create_task(run_socket_mode(services))
     await slack.wait_api("apps.connections.open")
-    assert services.slack.open_session() is not None
+    assert services.slack.is_open
     await slack.envelopes.put(
         slash_command_envelope("payments/checkout/docker-prod", response_url=slack.response_url("sock"))
     )
@@ -66,4 +66,4 @@ async def test_socket_mode_opens_the_session_and_closes_it_when_stopped(
     assert posted.json()["response_type"] == "ephemeral"
     running.cancel()
     await asyncio.gather(running, return_exceptions=True)
-    assert services.slack.open_session() is None
+    assert not services.slack.is_open

@@ -1,0 +1,70 @@
+"""The process-wide services, built, started and closed in one place for HTTP mode, Socket Mode and tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.access import AccessPolicy
+from bot.background import Background
+from bot.harness.client import HarnessClient
+from bot.harness.lookups import RegistryLookups
+from bot.logs import install_redaction
+from bot.parsing import ScopeContext
+from bot.settings import Settings
+from bot.slack.connection import SlackConnection
+from bot.slack.dedupe import EventIds, SeenEvents
+from bot.slack.failures import handle_error
+
+
+@dataclass(frozen=True)
+class Services:
+    """What listeners need besides Bolt's own arguments."""
+
+    settings: Settings
+    lookups: RegistryLookups
+    scope: ScopeContext
+    access: AccessPolicy
+    background: Background
+    """Where listeners put the slow part of an answer, after acknowledging."""
+    slack: SlackConnection
+    events: EventIds
+    """Event ids already answered, so Slack's retries are answered once."""
+
+    async def start(self) -> None:
+        """Open the connections that need a running event loop."""
+        await self.slack.open()
+
+    async def aclose(self) -> None:
+        """Give answers under way their grace period, then close the Harness and Slack connections."""
+        await self.background.aclose()
+        await self.lookups.aclose()
+        await self.slack.aclose()
+
+
+def build_services(settings: Settings, *, harness: HarnessClient | None = None) -> Services:
+    """The services for `settings`; `harness` replaces the Harness client (tests shorten its backoff).
+
+    Also installs the log redaction of the settings' secrets (bot.logs), so every way of starting the
+    bot has it before the first request.
+    """
+    install_redaction(settings)
+    api_key = settings.harness_api_key.get_secret_value() if settings.harness_api_key else ""
+    bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    client = harness or HarnessClient(
+        base_url=settings.harness_base_url, api_key=api_key, timeout=settings.harness_timeout
+    )
+    scope = ScopeContext(
+        account_id=settings.account_id,
+        default_org=settings.harness_default_org,
+        default_project=settings.harness_default_project,
+        ui_hosts=settings.ui_hosts,
+    )
+    return Services(
+        settings=settings,
+        lookups=RegistryLookups(client),
+        scope=scope,
+        access=AccessPolicy.from_settings(settings),
+        background=Background(handle_error),
+        slack=SlackConnection(api_url=settings.slack_api_url, bot_token=bot_token),
+        events=SeenEvents(),
+    )

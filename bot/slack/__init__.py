@@ -1,0 +1,1 @@
+"""Slack: the entry layer (size, signature, payload shape), the Bolt app, and posting answers."""
