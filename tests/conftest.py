@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -35,6 +36,30 @@ SECRETS = (BOT_TOKEN, SIGNING_SECRET, APP_TOKEN, HARNESS_KEY, "SENTINEL")
 ACCOUNT = "acc_test"
 
 
+# Environment variables the bot (or Bolt, or slack_sdk) would read. Every test starts without them, so a
+# developer's shell can never change a result (bolt-python's tests do the same).
+APP_ENV_PREFIXES = ("SLACK_", "HARNESS_", "ALLOWED_", "REDIS_", "LOG_", "METRICS", "PROMETHEUS_")
+APP_ENV_NAMES = frozenset(
+    {name.upper() for name in Settings.model_fields} | {"PORT", "HOST", "WEB_CONCURRENCY"}
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the caller's settings: every variable the bot would read is removed first."""
+    for name in list(os.environ):
+        if name in APP_ENV_NAMES or name.startswith(APP_ENV_PREFIXES):
+            monkeypatch.delenv(name)
+
+
+class IsolatedSettings(Settings):
+    """Settings from constructor values only: neither the environment nor a .env file is read."""
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: Any, init_settings: Any, *_: Any, **__: Any) -> Any:
+        return (init_settings,)
+
+
 def make_settings(**overrides: Any) -> Settings:
     """Settings for tests; nothing is read from the environment or a .env file."""
     values: dict[str, Any] = {
@@ -45,7 +70,7 @@ def make_settings(**overrides: Any) -> Settings:
         "host": "127.0.0.1",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)
+    return IsolatedSettings(**values)
 
 
 @pytest.fixture
@@ -120,7 +145,7 @@ async def serve_bot(
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     session = aiohttp.ClientSession()
     return Bot(f"http://127.0.0.1:{port}", services, session, slack, harness), runner
 

@@ -20,6 +20,8 @@ from tests.standins import (
     success_body,
 )
 
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
+
 
 def reply_text(message: dict[str, object]) -> str:
     """Everything a user could read in a message: the fallback and the blocks."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import APP_TOKEN, socket_mode_bot
 from tests.standins import Canned, HarnessStandIn, SlackStandIn, harness_fixture, slash_command_envelope
+
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
 
 
 async def test_socket_mode_acknowledges_a_slash_command_and_answers(

@@ -28,6 +28,8 @@ OTHER_LINK = (
     "https://app.harness.io/ng/account/acc_test/module/har/orgs/payments/registries/npm-prod/packages"
 )
 
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
+
 
 async def send_event(bot: Bot, body: str, **headers: str) -> int:
     return await bot.send_event(body, **headers)

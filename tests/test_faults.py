@@ -40,6 +40,8 @@ HEALTHY_LINK = "https://app.harness.io/ng/account/acc_test/module/har/orgs/payme
 MAX_CALLS = 3
 """The first attempt and at most two retries."""
 
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
+
 # What each kind of answer says, in words a user reads (bot/cards.py); checked, lowercased, by inclusion.
 CARD = "open in harness"
 TIMEOUT = "didn't answer in time"

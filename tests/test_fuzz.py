@@ -44,11 +44,11 @@ from tests.standins import (
     settle,
 )
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 
 EXAMPLES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-# The Harness identifier rules (shared/harness/NOTES.md), written out again rather than imported.
+# The Harness identifier rules (docs/harness/NOTES.md), written out again rather than imported.
 ACCOUNT = r"[A-Za-z0-9_-]{1,64}"
 IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]{0,127}"
 REGISTRY = r"[a-z][a-z0-9_-]{0,62}"

@@ -149,6 +149,7 @@ async def test_persistent_server_error_is_reported(client: HarnessClient, harnes
     assert len(harness.calls()) == 3
 
 
+@pytest.mark.slow
 async def test_slow_harness_times_out_and_names_the_host(
     client: HarnessClient, harness: HarnessStandIn
 ) -> None:
@@ -159,6 +160,7 @@ async def test_slow_harness_times_out_and_names_the_host(
     assert "127.0.0.1" in str(error)
 
 
+@pytest.mark.slow
 async def test_retries_stop_at_the_total_deadline(harness: HarnessStandIn) -> None:
     harness.program(REF.path, Canned(body=success_body(), delay=2.0))
     client = HarnessClient(

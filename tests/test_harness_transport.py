@@ -39,6 +39,7 @@ async def test_sequential_requests_share_one_connection(
         assert transport.idle_connections == 1
 
 
+@pytest.mark.slow
 async def test_concurrent_requests_each_get_a_connection_and_all_are_kept(
     harness: HarnessStandIn, transport: StackTransport
 ) -> None:
@@ -96,6 +97,7 @@ async def test_a_refused_connection_raises_httpx_connect_error(transport: StackT
     assert transport.open_connections == 0
 
 
+@pytest.mark.slow
 async def test_a_slow_answer_raises_httpx_read_timeout(
     harness: HarnessStandIn, transport: StackTransport
 ) -> None:

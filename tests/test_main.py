@@ -16,6 +16,8 @@ import pytest
 from tests.conftest import BOT_TOKEN, HARNESS_KEY, SECRETS, SIGNING_SECRET
 from tests.playground.processes import first_line, get
 
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
+
 
 def clean_env(**values: str) -> dict[str, str]:
     """A minimal environment: no Slack or Harness variables unless given."""

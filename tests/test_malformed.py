@@ -40,6 +40,8 @@ from tests.standins import (
     success_body,
 )
 
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
+
 RESPONSE_URL = "http://127.0.0.1:9/response/x"
 
 

@@ -10,8 +10,12 @@ from collections import Counter
 from collections.abc import Awaitable
 from typing import Any
 
+import pytest
+
 from tests.conftest import Bot
 from tests.standins import Canned, event_body, link_shared, mention, message_of, settle, success_body
+
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
 
 USERS = 50
 HUNG = "acc_test/payments/checkout/slow-one/+"

@@ -1,6 +1,6 @@
 """The Harness Artifact Registry API's response bodies, modelled from its OpenAPI specs.
 
-See `shared/harness/` (api.yaml is the open-source server, swagger.yaml the SaaS client spec). Every model
+See `docs/harness/` (api.yaml is the open-source server, swagger.yaml the SaaS client spec). Every model
 tolerates fields it does not know (Harness adds fields often), open enums are plain strings so a new
 package type never breaks a lookup, and lists the API may send as `null` become empty lists.
 """

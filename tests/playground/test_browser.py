@@ -26,10 +26,13 @@ LINK = (
     f"https://app.harness.io/ng/account/{ACCOUNT}/all/orgs/payments/projects/checkout/registries/docker-prod"
 )
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and not REQUIRED,
-    reason="no Chromium on PATH (apt-get install chromium); set HARBOT_REQUIRE_BROWSER=1 to fail instead",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None and not REQUIRED,
+        reason="no Chromium on PATH (apt-get install chromium); set HARBOT_REQUIRE_BROWSER=1 to fail instead",
+    ),
+]
 
 CARDS = "[...document.querySelectorAll('.pane.active .msg-bot')]"
 

@@ -21,6 +21,8 @@ LINK = (
     f"https://app.harness.io/ng/account/{ACCOUNT}/all/orgs/payments/projects/checkout/registries/docker-prod"
 )
 
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
+
 
 async def test_slash_command_answers_with_an_ephemeral_card(playground: Playground) -> None:
     await playground.slack_side().send(CHANNEL, "/har payments/checkout/docker-prod")

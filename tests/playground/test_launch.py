@@ -15,6 +15,8 @@ from tests.conftest import BOT_TOKEN, HARNESS_KEY, SECRETS, SIGNING_SECRET
 from tests.playground.processes import first_line
 from tests.test_main import clean_env
 
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
+
 
 @pytest.fixture(autouse=True)
 def no_settings_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,6 +25,8 @@ from bot.playground.sandbox import ACCOUNT, API_KEY, ERROR_NAMES, SandboxHarness
 from bot.refs import RegistryRef
 from tests.blockkit import assert_valid_blocks
 
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
+
 TIMEOUT = 0.3
 
 
