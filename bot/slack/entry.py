@@ -59,10 +59,7 @@ class Entry:
         if isinstance(event_id, str) and not await self._events.first_seen(event_id):
             logger.info("repeated event ignored event_id=%s", event_id)
             return BoltResponse(status=200, body="")
-        request = AsyncBoltRequest(
-            body=json.dumps(payload), headers={**headers, "content-type": JSON_TYPE}, mode="http"
-        )
-        return await self._app.async_dispatch(request)
+        return await self._app.async_dispatch(bolt_request(payload, headers))
 
     def http_handler(self, signing_secret: str) -> Callable[[web.Request], Awaitable[web.Response]]:
         """The aiohttp handler for Slack's Request URL."""
@@ -98,6 +95,14 @@ class Entry:
         payload = request.payload if isinstance(request.payload, dict) else {}
         response = await self.dispatch(payload, headers)
         await client.send_socket_mode_response(_socket_response(request.envelope_id, response))
+
+
+def bolt_request(payload: dict[str, Any], headers: dict[str, str]) -> AsyncBoltRequest:
+    """A plain HTTP-mode Bolt request carrying `payload` as JSON, which Bolt (and `to_copyable()`, used
+    by its lazy listeners) reads back exactly."""
+    return AsyncBoltRequest(
+        body=json.dumps(payload), headers={**headers, "content-type": JSON_TYPE}, mode="http"
+    )
 
 
 def _socket_response(envelope_id: str, response: BoltResponse) -> SocketModeResponse:

@@ -1,0 +1,161 @@
+"""The listeners' logic at handler level: fake ack, respond, say and Web API client; no servers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from bot.access import Asker
+from bot.answers import Answer
+from bot.cards import Reply
+from bot.listeners.commands import answer_command, handle_command
+from bot.listeners.events import handle_direct_message, handle_mention
+from bot.services import Services, build_services
+from bot.slack.entry import bolt_request
+from bot.slack.payloads import read_payload
+from tests.conftest import make_settings
+
+ASKER = Asker(team="T1", channel="C1", user="U123")
+
+
+@dataclass
+class Recorder:
+    """Records every call as its keyword arguments (ack, respond, say, chat_postEphemeral alike)."""
+
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+    async def __call__(
+        self, text: str = "", blocks: Sequence[Mapping[str, Any]] | None = None, **kwargs: Any
+    ) -> bool:
+        self.calls.append({"text": text, "blocks": blocks, **kwargs})
+        return True
+
+    async def chat_postEphemeral(self, **kwargs: Any) -> None:
+        self.calls.append(kwargs)
+
+
+@dataclass(frozen=True)
+class SlowTask:
+    """A Task whose answer takes `seconds`: stands in for a slow Harness."""
+
+    seconds: float
+    public: bool = False
+    subject: str = "payments/docker-prod"
+
+    async def run(self, services: Services, asker: Asker, *, surface: str) -> Answer:
+        await asyncio.sleep(self.seconds)
+        return Answer(reply=Reply(text="the card", blocks=[]), ok=True, public=self.public)
+
+
+@pytest.fixture
+def services() -> Services:
+    return build_services(make_settings(harness_base_url="http://127.0.0.1:9/gateway"))
+
+
+def command(text: str) -> dict[str, Any]:
+    return {"command": "/har", "text": text, "response_url": "https://hooks.slack.test/r", "user_id": "U123"}
+
+
+@pytest.mark.parametrize("text", ["", "help", "share", "  SHARE  ", "public", "--help"])
+async def test_help_and_share_alone_are_answered_in_the_acknowledgement(
+    services: Services, text: str
+) -> None:
+    ack, respond = Recorder(), Recorder()
+    await handle_command(ack, command(text), respond, services, ASKER)  # type: ignore[arg-type]
+    (acked,) = ack.calls
+    assert acked["response_type"] == "ephemeral"
+    assert "I look up Harness artifact registries" in str(acked["blocks"])
+    assert respond.calls == []
+    assert services.background.pending == 0
+
+
+async def test_unreadable_text_gets_the_usage_hint_at_once(services: Services) -> None:
+    ack, respond = Recorder(), Recorder()
+    await handle_command(ack, command("nonsense!!"), respond, services, ASKER)  # type: ignore[arg-type]
+    (acked,) = ack.calls
+    assert "couldn't read" in acked["text"]
+    assert services.background.pending == 0
+
+
+async def test_a_lookup_is_acknowledged_empty_and_answered_in_the_background(services: Services) -> None:
+    ack, respond = Recorder(), Recorder()
+    await handle_command(ack, command("payments/docker-prod"), respond, services, ASKER)  # type: ignore[arg-type]
+    assert ack.calls == [{"text": "", "blocks": None}]
+    assert services.background.pending == 1
+    await services.aclose()  # lets it finish: Harness at 127.0.0.1:9 refuses, so the answer is an error
+    (answered,) = respond.calls
+    assert answered["response_type"] == "ephemeral"
+    assert "couldn't reach Harness" in answered["text"]
+
+
+async def test_a_quick_answer_is_posted_once_without_a_waiting_message(services: Services) -> None:
+    respond = Recorder()
+    await answer_command(SlowTask(0), respond, services, ASKER, patience=1.0)
+    assert [c["text"] for c in respond.calls] == ["the card"]
+    assert respond.calls[0]["replace_original"] is False
+
+
+async def test_a_slow_answer_says_looking_up_then_replaces_it(services: Services) -> None:
+    respond = Recorder()
+    await answer_command(SlowTask(0.05), respond, services, ASKER, patience=0.01)
+    waiting, card = respond.calls
+    assert waiting["text"] == "Looking up `payments/docker-prod`…"
+    assert waiting["response_type"] == "ephemeral"
+    assert card["text"] == "the card"
+    assert card["replace_original"] is True
+
+
+async def test_a_slow_shared_answer_removes_the_waiting_message_and_posts_for_everyone(
+    services: Services,
+) -> None:
+    respond = Recorder()
+    await answer_command(SlowTask(0.05, public=True), respond, services, ASKER, patience=0.01)
+    waiting, deleted, card = respond.calls
+    assert waiting["text"].startswith("Looking up")
+    assert deleted["delete_original"] is True
+    assert card["response_type"] == "in_channel"
+
+
+def mention_event(text: str) -> dict[str, Any]:
+    return {"type": "app_mention", "text": f"<@U0BOT> {text}", "user": "U123", "channel": "C1", "ts": "1.2"}
+
+
+@pytest.mark.parametrize("text", ["", "nonsense!!", "help"])
+async def test_a_mention_without_a_registry_answers_only_the_asker_in_the_thread(
+    services: Services, text: str
+) -> None:
+    say, client = Recorder(), Recorder()
+    await handle_mention(mention_event(text), say, client, services, ASKER)  # type: ignore[arg-type]
+    assert say.calls == []
+    (ephemeral,) = client.calls
+    assert ephemeral["user"] == "U123"
+    assert ephemeral["channel"] == "C1"
+    assert ephemeral["thread_ts"] == "1.2"
+
+
+async def test_a_direct_message_with_help_gets_help_in_the_dm(services: Services) -> None:
+    say = Recorder()
+    event = {"type": "message", "channel_type": "im", "text": "help", "user": "U123", "channel": "D1"}
+    await handle_direct_message(event, say, services, ASKER)  # type: ignore[arg-type]
+    (said,) = say.calls
+    assert "I look up Harness artifact registries" in str(said["blocks"])
+
+
+async def test_messages_from_bots_and_edits_are_never_answered(services: Services) -> None:
+    say = Recorder()
+    for extra in ({"bot_id": "B1"}, {"subtype": "message_changed"}):
+        event = {"type": "message", "channel_type": "im", "text": "help", "channel": "D1", **extra}
+        await handle_direct_message(event, say, services, ASKER)  # type: ignore[arg-type]
+    assert say.calls == []
+
+
+def test_a_command_with_the_word_payload_survives_bolts_request_copy() -> None:
+    body = "command=%2Fhar&text=payments%2Fpayload-store&user_id=U123&response_url=https%3A%2F%2Fh.test%2Fr"
+    request = bolt_request(read_payload(body, "application/x-www-form-urlencoded"), {})
+    copied = request.to_copyable()  # what Bolt's lazy listeners run on
+    assert copied.body["text"] == "payments/payload-store"
+    assert copied.body["command"] == "/har"
