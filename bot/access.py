@@ -1,7 +1,7 @@
 """Who may look: optional allow-lists of Slack workspaces, channels and users, and of Harness scopes.
 
 Every list is off (empty) by default. When one is set, a lookup from outside it is refused before any
-Harness call: `answers.fetch` asks `AccessPolicy.refusal` first, on every surface, unfurls included.
+Harness call: `answers.fetch` calls `AccessPolicy.check` first, on every surface, unfurls included.
 
 - Workspaces, channels and users are Slack ids (`T…`, `C…`/`G…`, `U…`/`W…`). Direct messages (`D…`
   channels: a DM with the bot, or `/har` run in any DM) pass the channel list, since the answer there
