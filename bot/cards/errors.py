@@ -81,7 +81,8 @@ def _unauthorized(exc: HarnessError) -> Reply:
 
 def _forbidden(exc: HarnessError) -> Reply:
     return message(
-        f"My Harness key doesn't have permission to read registries in {describe_scope(exc.ref)}.",
+        f"My Harness key doesn't have permission to read {code(exc.ref.registry)} "
+        f"in {describe_scope(exc.ref)}.",
         "Ask a Harness admin to let the bot's key view registries there, or try a registry in another scope.",
     )
 

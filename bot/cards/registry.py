@@ -189,16 +189,30 @@ def _remote_url(registry: Registry) -> str | None:
 
 
 def _grid(rows: Sequence[Row]) -> list[Block]:
-    """Fields laid out in rows of two. Slack flows fields left to right, so a row missing one of its two
-    fields would shift everything after it; the rows left with one field are paired up at the end.
+    """The facts as section fields in rows of two, the first row's first field (the URL) first on every card.
+
+    Slack flows fields left to right, so a row missing one of its two fields would shift every row after
+    it: rows left with one field are paired up at the end. A first field left without its partner takes
+    the first of those; with none to take, it has a section of its own, so the pairs below stay paired.
     """
-    full: list[tuple[str, str]] = []
-    single: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str]] = []
+    singles: list[tuple[str, str]] = []
     for row in rows:
         shown = [(title, body) for title, body in row if body]
-        (full if len(shown) == 2 else single).extend(shown)
-    laid_out = [field(title, body) for title, body in (full + single)[:MAX_FIELDS]]
-    return [fields(laid_out)] if laid_out else []
+        (pairs if len(shown) == 2 else singles).extend(shown)
+    (title, body), *_ = rows[0]
+    if body and pairs[:1] != [(title, body)]:
+        singles.remove((title, body))
+        if pairs and not singles:
+            return [_fields([(title, body)]), _fields(pairs)]
+        pairs = [(title, body), *singles[:1], *pairs]
+        singles = singles[1:]
+    laid_out = pairs + singles
+    return [_fields(laid_out)] if laid_out else []
+
+
+def _fields(items: Sequence[tuple[str, str]]) -> Block:
+    return fields([field(title, body) for title, body in items[:MAX_FIELDS]])
 
 
 def _facts(registry: Registry) -> list[Block]:
