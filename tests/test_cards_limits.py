@@ -3,15 +3,38 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.cards import (
+    Reply,
+    apology_reply,
+    error_reply,
+    help_reply,
+    invalid_scope_reply,
+    refusal_reply,
+    registry_card,
+    stale_button_reply,
+)
+from bot.harness.errors import (
+    HarnessConnectionError,
+    HarnessError,
+    HarnessTimeout,
+    HarnessUnavailable,
+    InvalidResponse,
+    error_for_status,
+)
 from bot.harness.models import Registry
+from bot.parsing import InvalidScope, ScopeContext
+from bot.refs import RegistryRef
 from tests.blockkit import utf16_len
 from tests.cardcheck import (
     ALL_FIXTURES,
+    UI,
     assert_code_spans_closed,
     assert_no_foreign_markup,
     blocks_of,
@@ -19,6 +42,7 @@ from tests.cardcheck import (
     everything,
     fields,
     load,
+    message,
     mrkdwn_objects,
     render,
     variant,
@@ -163,3 +187,63 @@ def test_all_mrkdwn_is_verbatim_so_bare_mentions_and_channels_stay_text() -> Non
     objects = list(mrkdwn_objects(render("hostile"))) + list(mrkdwn_objects(compact("hostile")))
     assert objects
     assert all(obj.get("verbatim") is True for obj in objects)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Every builder, at the edges: the longest names Harness allows, and hostile text where text comes in
+
+LONGEST_REF = RegistryRef(account="a" * 64, org="O" * 128, project="p" * 128, registry="r" + "-x" * 31)
+HOSTILE_HOST = "<!channel>&`" + "h" * 3000
+LONGEST_CTX = ScopeContext(
+    account_id="a" * 64,
+    default_org="O" * 128,
+    default_project="p" * 128,
+    ui_hosts=frozenset(f"h{n}-{'x' * 50}.example.com" for n in range(60)),
+)
+HOSTILE_PROBLEM = InvalidScope("<!here> & " * 500, text="<@U123ABC> `x` & " * 500, hint="<&>`" * 1000)
+
+
+def edge_messages() -> dict[str, Callable[[], Reply]]:
+    """Every message builder, fed the largest and most hostile inputs it can get."""
+    built: dict[str, Callable[[], Reply]] = {}
+    for status in (400, 401, 403, 404, 409, 429, 500, 503):
+        exc = error_for_status(status, ref=LONGEST_REF, host=HOSTILE_HOST, detail="x")
+        built[f"error {status}"] = partial(error_reply, exc)
+    for cls in (HarnessTimeout, HarnessConnectionError, HarnessUnavailable, InvalidResponse, HarnessError):
+        built[f"error {cls.__name__}"] = partial(error_reply, cls("x", ref=LONGEST_REF, host=HOSTILE_HOST))
+    built["refusal about scope"] = partial(refusal_reply, LONGEST_REF, about_scope=True)
+    built["refusal about asker"] = partial(refusal_reply, LONGEST_REF, about_scope=False)
+    built["apology"] = apology_reply
+    built["stale button"] = stale_button_reply
+    for command in ("/har", "@harbot", ""):
+        built[f"help {command!r}"] = partial(help_reply, LONGEST_CTX, command=command)
+        built[f"help {command!r} with a problem"] = partial(
+            help_reply, LONGEST_CTX, command=command, problem=HOSTILE_PROBLEM
+        )
+    built["invalid scope"] = partial(invalid_scope_reply, HOSTILE_PROBLEM, LONGEST_CTX)
+    for name in ("huge", "hostile"):
+        built[f"card {name}"] = partial(
+            registry_card,
+            load(name),
+            LONGEST_REF,
+            ui_base=UI,
+            requested_by="U123ABC",
+            looked_up_at=1721404800,
+            shareable=True,
+        )
+    return built
+
+
+EDGE_MESSAGES = edge_messages()
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_MESSAGES))
+def test_every_message_slack_accepts_at_the_edges(name: str) -> None:
+    payload = message(EDGE_MESSAGES[name]())
+    assert_no_foreign_markup(payload)
+    assert utf16_len(payload["text"]) <= 3000
+
+
+@pytest.mark.parametrize("name", ALL_FIXTURES)
+def test_every_unfurl_slack_accepts_for_the_longest_names(name: str) -> None:
+    assert_no_foreign_markup(compact(name, LONGEST_REF))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.cards.text import FIELD_LIMIT, SECTION_LIMIT, SEP, fit, units
+from bot.cards.text import FIELD_LIMIT, HEADER_LIMIT, SECTION_LIMIT, SEP, fit, units
 
 Block = dict[str, Any]
 """One Block Kit block (or element, or text object) as Slack's API takes it."""
@@ -37,6 +37,7 @@ class Reply:
 
 
 def mrkdwn(text: str) -> Block:
+    """A mrkdwn text object."""
     # verbatim: Slack must not turn bare URLs, #channels or @here in Harness text into links or mentions.
     return {"type": "mrkdwn", "text": text, "verbatim": True}
 
@@ -50,6 +51,7 @@ def plain(text: str, *, emoji: bool | None = None) -> Block:
 
 
 def section(text: str) -> Block:
+    """A section of mrkdwn text."""
     return {"type": "section", "text": mrkdwn(fit(text, SECTION_LIMIT))}
 
 
@@ -59,7 +61,8 @@ def context(*parts: str) -> Block:
 
 
 def header(text: str) -> Block:
-    return {"type": "header", "text": plain(text, emoji=True)}
+    """A header: plain text, which Slack shows literally, with emoji codes read."""
+    return {"type": "header", "text": plain(fit(text, HEADER_LIMIT), emoji=True)}
 
 
 def field(title: str, body: str) -> Block:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.cards.blocks import Block, Reply, context, section
 from bot.cards.errors import link_hosts, not_understood
-from bot.cards.text import COMMAND, SECTION_LIMIT, code, escape, listing
+from bot.cards.text import COMMAND, FALLBACK_LIMIT, SECTION_LIMIT, code, escape, fit, listing
 from bot.parsing import SCOPE_FORMS, InvalidScope, ScopeContext, ScopeForm
 
 
@@ -30,7 +30,7 @@ def help_reply(ctx: ScopeContext, *, command: str = COMMAND, problem: InvalidSco
     if problem is not None:
         what, hint = not_understood(problem)
         lead = [section(f"{what}\n{hint}" if hint else what)]
-        text = f"{what} {hint or ''}".strip()
+        text = fit(f"{what} {hint or ''}".strip(), FALLBACK_LIMIT * 2)
     return Reply(
         text=text
         or escape(f"{command or 'harbot'} looks up a Harness artifact registry: {syntaxes}, or a link."),
