@@ -5,8 +5,8 @@ Everything above the footer is rendered once per looked-up registry and kept (`R
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Final
+from collections.abc import Callable, Sequence
+from typing import Final, TypeVar
 
 from bot.cards.blocks import (
     Block,
@@ -73,6 +73,8 @@ MAX_UPSTREAMS: Final = 10
 MAX_SCANNERS: Final = 5
 MAX_CLEANUP_POLICIES: Final = 5
 MAX_PREFIXES: Final = 4
+
+T = TypeVar("T")
 
 Row = Sequence[tuple[str, str | None]]
 """Fields that belong side by side: (title, mrkdwn value or None when there is nothing to show)."""
@@ -166,7 +168,11 @@ def _upstream_list(registry: Registry) -> str | None:
     names = present(registry.config.upstream_proxies)
     if not names:
         return None
-    numbered = [f"{n}. {inline(name, NAME_LIMIT)}" for n, name in enumerate(names, start=1)]
+    numbered = _first(
+        list(enumerate(names, start=1)),
+        lambda item: f"{item[0]}. {inline(item[1], NAME_LIMIT)}",
+        MAX_UPSTREAMS,
+    )
     budget = field_budget("Upstreams (in order)")
     return listing(numbered, sep="\n", max_items=MAX_UPSTREAMS, budget=budget)
 
@@ -175,7 +181,15 @@ def _codes(values: Sequence[str], *, max_items: int, budget: int, limit: int = V
     values = present(values)
     if not values:
         return None
-    return listing([code(v, limit) for v in values], sep=" ", max_items=max_items, budget=budget)
+    shown = _first(values, lambda value: code(value, limit), max_items)
+    return listing(shown, sep=" ", max_items=max_items, budget=budget)
+
+
+def _first(values: Sequence[T], render: Callable[[T], str], max_items: int) -> list[str]:
+    """`values` ready for `listing`: the first `max_items` rendered, the rest left as placeholders, which
+    `listing` only counts ("+N more"). A registry may hold hundreds of labels or patterns.
+    """
+    return [render(value) for value in values[:max_items]] + [""] * (len(values) - max_items)
 
 
 def _remote_url(registry: Registry) -> str | None:
@@ -222,7 +236,11 @@ def _facts(registry: Registry) -> list[Block]:
     modified = date(epoch_seconds(registry.modified_at), DAY_AND_TIME)
     labels = _codes(registry.labels, max_items=MAX_LABELS, budget=field_budget("Labels"), limit=NAME_LIMIT)
     scanners = listing(
-        [inline(human(SCANNERS, s.name), NAME_LIMIT) for s in registry.scanners if s.name.strip()],
+        _first(
+            [s.name for s in registry.scanners if s.name.strip()],
+            lambda name: inline(human(SCANNERS, name), NAME_LIMIT),
+            MAX_SCANNERS,
+        ),
         sep=", ",
         max_items=MAX_SCANNERS,
         budget=field_budget("Scanners"),
@@ -267,7 +285,7 @@ def _cleanup(registry: Registry) -> Block | None:
     if not policies:
         return None
     title = "*Cleanup*\n"
-    lines = [_cleanup_line(policy) for policy in policies]
+    lines = _first(policies, _cleanup_line, MAX_CLEANUP_POLICIES)
     body = listing(lines, sep="\n", max_items=MAX_CLEANUP_POLICIES, budget=SECTION_LIMIT - units(title))
     return section(title + body)
 

@@ -46,6 +46,8 @@ def escape(text: str) -> str:
 
 def units(text: str) -> int:
     """Length as Slack counts it (UTF-16 code units), never less than `len`."""
+    if text.isascii():  # O(1) in CPython, and most text is ASCII
+        return len(text)
     return len(text.encode("utf-16-le")) // 2
 
 
