@@ -98,11 +98,6 @@ def registry_card(
     return Reply(text=text, blocks=[*body, footer] if footer is not None else body)
 
 
-def clear_render_cache() -> None:
-    """Forget every kept card body (the next card for any registry is rendered afresh)."""
-    _card_bodies.clear()
-
-
 def deleted_at(registry: Registry) -> int | None:
     """When the registry was soft-deleted (epoch seconds), or None when it is live."""
     return epoch_seconds(registry.deleted_at)

@@ -44,9 +44,5 @@ class RenderedCards(Generic[T]):
             self._entries.popitem(last=False)
         return value
 
-    def clear(self) -> None:
-        """Forget every rendering."""
-        self._entries.clear()
-
     def __len__(self) -> int:
         return len(self._entries)

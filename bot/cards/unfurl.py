@@ -22,11 +22,6 @@ def compact_card(registry: Registry, ref: RegistryRef, *, ui_base: str) -> dict[
     return {"blocks": _previews.get(registry, (ref, ui_base), lambda: _preview(registry, ref, ui_base))}
 
 
-def clear_render_cache() -> None:
-    """Forget every kept preview."""
-    _previews.clear()
-
-
 def _preview(registry: Registry, ref: RegistryRef, ui_base: str) -> list[Block]:
     name = link(ref.ui_url(ui_base), inline(display_name(registry, ref), NAME_LIMIT))
     title = f"{emoji(registry.package_type)} {name}"
