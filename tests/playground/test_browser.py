@@ -137,5 +137,5 @@ async def test_error_name_shows_the_friendly_message(page: Page) -> None:
     text = await page.wait_for(
         f"{CARDS}.map(m => m.innerText).find(t => t.includes('permission'))", what="the 403 message"
     )
-    assert "My Harness key doesn't have permission to read registries in org payments." in text
+    assert "My Harness key doesn't have permission to read forbidden in org payments." in text
     assert "Only visible to you" in text

@@ -131,7 +131,7 @@ async def test_pressing_a_button_that_is_gone_does_nothing(playground: Playgroun
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("/har payments/forbidden", "doesn't have permission to read registries in org"),
+        ("/har payments/forbidden", "doesn't have permission to read `forbidden` in org"),
         ("/har broken", "Harness had a problem"),
         ("/har busy", "Harness is busy"),
         ("/har garbled", "answer I couldn't read"),

@@ -1,0 +1,102 @@
+"""Block Kit as plain dicts, and `Reply`, the message every builder returns.
+
+Each builder returns the dict Slack's API takes, ready for `json.dumps`; the tests check them with
+slack_sdk's Block Kit models, which are too slow to build per answer. Text given here is already
+mrkdwn (escaped where it came from Harness or a user); `fit` is a last guard on length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.cards.text import FIELD_LIMIT, HEADER_LIMIT, SECTION_LIMIT, SEP, fit, units
+
+Block = dict[str, Any]
+"""One Block Kit block (or element, or text object) as Slack's API takes it."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message: plain `text` for notifications and screen readers, and the blocks that draw it.
+
+    Blocks may be shared with the render caches, so they are never modified after building.
+    """
+
+    text: str
+    blocks: Sequence[Block]
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise ValueError("a Reply needs fallback text")
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for `respond()`, `say()` or `chat_postMessage`: `text` and `blocks`."""
+        return {"text": self.text, "blocks": list(self.blocks)}
+
+
+def mrkdwn(text: str) -> Block:
+    """A mrkdwn text object."""
+    # verbatim: Slack must not turn bare URLs, #channels or @here in Harness text into links or mentions.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def plain(text: str, *, emoji: bool | None = None) -> Block:
+    """A plain_text object: Slack shows it literally and never reads mentions or links in it."""
+    obj: Block = {"type": "plain_text", "text": text}
+    if emoji is not None:
+        obj["emoji"] = emoji
+    return obj
+
+
+def section(text: str) -> Block:
+    """A section of mrkdwn text."""
+    return {"type": "section", "text": mrkdwn(fit(text, SECTION_LIMIT))}
+
+
+def context(*parts: str) -> Block:
+    """One context line: the parts joined by " · "."""
+    return {"type": "context", "elements": [mrkdwn(fit(SEP.join(parts), SECTION_LIMIT))]}
+
+
+def header(text: str) -> Block:
+    """A header: plain text, which Slack shows literally, with emoji codes read."""
+    return {"type": "header", "text": plain(fit(text, HEADER_LIMIT), emoji=True)}
+
+
+def field(title: str, body: str) -> Block:
+    """One section field: a bold title over its value."""
+    return mrkdwn(fit(f"*{title}*\n{body}", FIELD_LIMIT))
+
+
+def field_budget(title: str) -> int:
+    """Room left for a field's value under `title`."""
+    return FIELD_LIMIT - units(f"*{title}*\n")
+
+
+def fields(items: Sequence[Block]) -> Block:
+    """A section of fields, which Slack lays out in two columns, left to right."""
+    return {"type": "section", "fields": list(items)}
+
+
+def button(
+    text: str, action_id: str, *, url: str | None = None, value: str | None = None, style: str | None = None
+) -> Block:
+    element: Block = {"type": "button", "text": plain(text), "action_id": action_id}
+    if url is not None:
+        element["url"] = url
+    if value is not None:
+        element["value"] = value
+    if style is not None:
+        element["style"] = style
+    return element
+
+
+def actions(elements: Sequence[Block]) -> Block:
+    return {"type": "actions", "elements": list(elements)}
+
+
+def message(what: str, next_step: str) -> Reply:
+    """One sentence on what happened, one line on what to try: the shape of every error."""
+    return Reply(text=f"{what} {next_step}", blocks=[section(f"{what}\n{next_step}")])
