@@ -110,17 +110,17 @@ def _lookup(text: str, ctx: ScopeContext, surface: Surface) -> Understood:
         return Lookup(parse_scope(text, ctx))
     except InvalidScope as exc:
         if surface.conversational:
-            return help_reply(ctx, command=surface.prefix, problem=exc)
+            return help_reply(ctx, COMMANDS, command=surface.prefix, problem=exc)
         return invalid_scope_reply(exc, ctx)
 
 
 def _help(text: str, ctx: ScopeContext, surface: Surface) -> Understood:
-    return help_reply(ctx, command=surface.prefix)
+    return help_reply(ctx, COMMANDS, command=surface.prefix)
 
 
 def _share(text: str, ctx: ScopeContext, surface: Surface) -> Understood:
     if not text.strip():
-        return help_reply(ctx, command=surface.prefix)  # `/har share` alone: nothing to share yet
+        return help_reply(ctx, COMMANDS, command=surface.prefix)  # `/har share` alone: nothing to share
     understood = understand(text, ctx, surface)
     if isinstance(understood, Reply):
         return understood
@@ -156,7 +156,7 @@ def understand(text: str, ctx: ScopeContext, surface: Surface = SLASH) -> Unders
     """What `text` asks for: a Task to run, or the Reply to give at once (help, a usage hint)."""
     words = text.split()
     if not words:
-        return help_reply(ctx, command=surface.prefix)
+        return help_reply(ctx, COMMANDS, command=surface.prefix)
     first = _BY_WORD.get(words[0].lower())
     if first is not None:
         return first.handler(text.split(maxsplit=1)[1] if len(words) > 1 else "", ctx, surface)
