@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.access import Asker
 from bot.answers import Answer
@@ -15,7 +18,8 @@ from bot.cards import Reply
 from bot.listeners.commands import answer_command, handle_command
 from bot.listeners.events import handle_direct_message, handle_mention
 from bot.services import Services, build_services
-from bot.slack.entry import bolt_request
+from bot.slack.app import build_app
+from bot.slack.entry import Entry, bolt_request
 from bot.slack.payloads import read_payload
 from tests.conftest import make_settings
 
@@ -52,8 +56,13 @@ class SlowTask:
 
 
 @pytest.fixture
-def services() -> Services:
-    return build_services(make_settings(harness_base_url="http://127.0.0.1:9/gateway"))
+async def services() -> AsyncIterator[Services]:
+    """Services whose Harness and Slack are closed ports on loopback: every call is refused at once."""
+    built = build_services(
+        make_settings(harness_base_url="http://127.0.0.1:9/gateway", slack_api_url="http://127.0.0.1:9/api/")
+    )
+    yield built
+    await built.aclose()
 
 
 def command(text: str) -> dict[str, Any]:
@@ -155,7 +164,58 @@ async def test_messages_from_bots_and_edits_are_never_answered(services: Service
 
 def test_a_command_with_the_word_payload_survives_bolts_request_copy() -> None:
     body = "command=%2Fhar&text=payments%2Fpayload-store&user_id=U123&response_url=https%3A%2F%2Fh.test%2Fr"
-    request = bolt_request(read_payload(body, "application/x-www-form-urlencoded"), {})
+    request = bolt_request(json.dumps(read_payload(body, "application/x-www-form-urlencoded")), {})
     copied = request.to_copyable()  # what Bolt's lazy listeners run on
     assert copied.body["text"] == "payments/payload-store"
     assert copied.body["command"] == "/har"
+
+
+@dataclass
+class SocketClient:
+    """Records the acknowledgements Entry sends back on the socket."""
+
+    sent: list[SocketModeResponse] = field(default_factory=list)
+
+    async def send_socket_mode_response(self, response: SocketModeResponse) -> None:
+        self.sent.append(response)
+
+
+def envelope(payload: Any, *, envelope_id: str = "env-1", retry: int | None = None) -> SocketModeRequest:
+    return SocketModeRequest(
+        type="events_api", envelope_id=envelope_id, payload=payload, retry_attempt=retry, retry_reason=None
+    )
+
+
+async def test_a_malformed_socket_mode_envelope_is_acknowledged_and_never_dispatched(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry, client = Entry(build_app(services), services.events), SocketClient()
+    await entry.on_socket_request(client, envelope({"type": "event_callback", "event": "not an object"}))  # type: ignore[arg-type]
+    (ack,) = client.sent
+    assert ack.envelope_id == "env-1"
+    assert ack.payload is None
+    assert "malformed Slack request rejected" in caplog.text
+    assert services.background.pending == 0
+
+
+async def test_an_oversized_socket_mode_envelope_is_refused(services: Services) -> None:
+    entry, client = Entry(build_app(services), services.events), SocketClient()
+    huge = {"type": "event_callback", "event_id": "Ev1", "event": {"type": "message", "text": "x" * 300_000}}
+    await entry.on_socket_request(client, envelope(huge))  # type: ignore[arg-type]
+    assert [ack.envelope_id for ack in client.sent] == ["env-1"]
+    assert services.background.pending == 0
+
+
+async def test_a_repeated_socket_mode_event_is_answered_once(services: Services) -> None:
+    entry, client = Entry(build_app(services), services.events), SocketClient()
+    event = {
+        "type": "event_callback",
+        "event_id": "Ev42",
+        "team_id": "T1",
+        "event": {"type": "message", "channel_type": "im", "text": "help", "user": "U1", "channel": "D1"},
+    }
+    await entry.on_socket_request(client, envelope(event))  # type: ignore[arg-type]
+    assert services.background.pending == 1
+    await entry.on_socket_request(client, envelope(event, envelope_id="env-2", retry=1))  # type: ignore[arg-type]
+    assert services.background.pending == 1  # the retry was acknowledged, not dispatched
+    assert [ack.envelope_id for ack in client.sent] == ["env-1", "env-2"]

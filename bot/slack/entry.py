@@ -48,8 +48,15 @@ class Entry:
         self._app = app
         self._events = events
 
-    async def dispatch(self, payload: dict[str, Any], headers: dict[str, str]) -> BoltResponse:
-        """Bolt's answer to a payload read from HTTP or Socket Mode: 400 when it is not Slack's shape."""
+    async def dispatch(
+        self, payload: dict[str, Any], headers: dict[str, str], *, max_bytes: int | None = None
+    ) -> BoltResponse:
+        """Bolt's answer to a payload read from HTTP or Socket Mode: 400 when it is not Slack's shape, 413
+        when its JSON is over `max_bytes` (HTTP bodies are capped before they are read)."""
+        body = json.dumps(payload)
+        if max_bytes is not None and len(body) > max_bytes:
+            logger.warning("oversized Slack payload rejected bytes=%d", len(body))
+            return BoltResponse(status=413, body='{"error": "too large"}')
         try:
             check_payload(payload)
         except MalformedRequest as exc:
@@ -59,7 +66,7 @@ class Entry:
         if isinstance(event_id, str) and not await self._events.first_seen(event_id):
             logger.info("repeated event ignored event_id=%s", event_id)
             return BoltResponse(status=200, body="")
-        return await self._app.async_dispatch(bolt_request(payload, headers))
+        return await self._app.async_dispatch(bolt_request(body, headers))
 
     def http_handler(self, signing_secret: str) -> Callable[[web.Request], Awaitable[web.Response]]:
         """The aiohttp handler for Slack's Request URL."""
@@ -93,16 +100,14 @@ class Entry:
         if request.retry_reason is not None:
             headers["x-slack-retry-reason"] = request.retry_reason
         payload = request.payload if isinstance(request.payload, dict) else {}
-        response = await self.dispatch(payload, headers)
+        response = await self.dispatch(payload, headers, max_bytes=MAX_BODY_BYTES)
         await client.send_socket_mode_response(_socket_response(request.envelope_id, response))
 
 
-def bolt_request(payload: dict[str, Any], headers: dict[str, str]) -> AsyncBoltRequest:
-    """A plain HTTP-mode Bolt request carrying `payload` as JSON, which Bolt (and `to_copyable()`, used
-    by its lazy listeners) reads back exactly."""
-    return AsyncBoltRequest(
-        body=json.dumps(payload), headers={**headers, "content-type": JSON_TYPE}, mode="http"
-    )
+def bolt_request(body: str, headers: dict[str, str]) -> AsyncBoltRequest:
+    """A plain HTTP-mode Bolt request carrying a payload as JSON `body`, which Bolt (and `to_copyable()`,
+    used by its lazy listeners) reads back exactly."""
+    return AsyncBoltRequest(body=body, headers={**headers, "content-type": JSON_TYPE}, mode="http")
 
 
 def _socket_response(envelope_id: str, response: BoltResponse) -> SocketModeResponse:
