@@ -15,15 +15,10 @@ from aiohttp import web
 from bot.app import Services, build_app, build_services, build_web_app
 from bot.harness.client import HarnessClient
 from bot.settings import Settings
-from tests.standins import (
-    JSON,
-    HarnessStandIn,
-    LogWatch,
-    Server,
-    SlackStandIn,
-    command_body,
-    signed_headers,
-)
+from devtools.harness import HarnessStandIn
+from devtools.server import Server
+from devtools.slack import JSON, SlackStandIn, signed_headers
+from tests.support import LogWatch, command_body
 
 # Recognisable fake secrets: tests assert that none of them ever leaks into anything captured.
 BOT_TOKEN = "xoxb-fake-bot-token-SENTINEL-BOT"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from devtools.harness import Canned, HarnessStandIn
+from devtools.slack import SlackStandIn
 from tests.conftest import APP_TOKEN, socket_mode_bot
-from tests.standins import Canned, HarnessStandIn, SlackStandIn, harness_fixture, slash_command_envelope
+from tests.support import harness_fixture, slash_command_envelope
 
 
 async def test_socket_mode_acknowledges_a_slash_command_and_answers(

@@ -21,13 +21,12 @@ import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devtools.harness import Canned, success_body
+from devtools.slack import FORM, JSON, signed_headers
 from tests.conftest import SIGNING_SECRET, Bot, running_bot
-from tests.standins import (
-    FORM,
-    JSON,
+from tests.support import (
     LINK,
     REF,
-    Canned,
     LogWatch,
     block_actions,
     command_body,
@@ -36,8 +35,6 @@ from tests.standins import (
     link_shared,
     mention,
     settle,
-    signed_headers,
-    success_body,
 )
 
 RESPONSE_URL = "http://127.0.0.1:9/response/x"

@@ -10,8 +10,9 @@ from collections import Counter
 from collections.abc import Awaitable
 from typing import Any
 
+from devtools.harness import Canned, success_body
 from tests.conftest import Bot
-from tests.standins import Canned, event_body, link_shared, mention, message_of, settle, success_body
+from tests.support import event_body, link_shared, mention, message_of, settle
 
 USERS = 50
 HUNG = "acc_test/payments/checkout/slow-one/+"
