@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from devtools.harness import HarnessStandIn
+from devtools.harness import Canned, HarnessStandIn
 from devtools.registries import ACCOUNT, API_KEY, registries
 
 LIVE = sorted((r for r in registries() if not r.deleted), key=lambda r: r.name)
@@ -179,3 +179,20 @@ async def test_client_setup_details_of_an_absent_registry_is_not_found(harness: 
     response = await get(harness, f"registry/{ACCOUNT}/nope/+/client-setup-details")
     assert response.status_code == 404
     assert len(harness.setup_calls()) == 1
+
+
+async def test_a_programmed_list_answer_comes_first_whatever_the_query(harness: HarnessStandIn) -> None:
+    harness.program_path(f"spaces/{ACCOUNT}/+/registries", Canned(status=503, body=b"{}"))
+    response = await get(harness, f"spaces/{ACCOUNT}/+/registries", scope="descendants", search_term="x")
+    assert response.status_code == 503
+
+
+async def test_answer_any_makes_up_a_registry_of_any_name() -> None:
+    harness = HarnessStandIn(answer_any=True)
+    await harness.start()
+    try:
+        response = await get(harness, "registry/acc_bench/payments/whatever-name/+")
+    finally:
+        await harness.stop()
+    assert response.json()["data"]["identifier"] == "whatever-name"
+    assert harness.count == 1
