@@ -19,12 +19,12 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 run: $(BIN)/.installed
 	@$(BIN)/python -m bot
 
-LINTED := bot tests $(wildcard bench)
+LINTED := bot devtools tests $(wildcard bench)
 
 test: $(BIN)/.installed-dev
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
-	$(BIN)/mypy bot
+	$(BIN)/mypy bot devtools tests
 	$(BIN)/pytest
 
 lint: $(BIN)/.installed-dev

@@ -17,10 +17,12 @@ from pathlib import Path
 import aiohttp
 
 from bench.apps import RunningApp, app_env, app_spec, free_port, machine_busy_seconds
+from bench.ledger import Ledger, harness_stand_in, slack_stand_in
 from bench.load import ACK_TIMEOUT, Figures, SlackClient, Stage
 from bench.report import figures_table, ratios_table, verdicts, verdicts_table
 from bench.scenarios import SCENARIOS
-from bench.standins import HarnessStand, Ledger, SlackStand
+from devtools.harness import HarnessStandIn
+from devtools.slack import SlackStandIn
 
 REPO = Path(__file__).resolve().parent.parent
 OTHERS_WARNING = 0.15
@@ -114,8 +116,8 @@ async def run_one(
     app: str,
     *,
     client: SlackClient,
-    harness: HarnessStand,
-    slack: SlackStand,
+    harness: HarnessStandIn,
+    slack: SlackStandIn,
     quick: bool,
     profile: Path | None,
     logs: Path | None,
@@ -161,7 +163,7 @@ async def run_one(
 async def run(args: argparse.Namespace) -> None:
     """Every scenario on every app, then the tables."""
     ledger = Ledger()
-    harness, slack = HarnessStand(), SlackStand(ledger)
+    harness, slack = harness_stand_in(), slack_stand_in(ledger)
     await harness.start()
     await slack.start()
     connector = aiohttp.TCPConnector(limit=0)

@@ -25,7 +25,7 @@ from typing import IO
 
 import aiohttp
 
-from bench.standins import LOOPBACK
+from devtools.server import LOOPBACK
 
 BENCH_DIR = Path(__file__).resolve().parent
 SIGNING_SECRET = "bench-signing-secret"

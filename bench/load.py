@@ -20,7 +20,9 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from bench.apps import ACCOUNT, SIGNING_SECRET
-from bench.standins import EVENT_TS_PREFIX, HarnessStand, Ledger, SlackStand
+from bench.ledger import EVENT_TS_PREFIX, Ledger
+from devtools.harness import HarnessStandIn
+from devtools.slack import SlackStandIn
 
 ACK_TIMEOUT = 10.0
 """Seconds the generator waits for an acknowledgement before counting it failed."""
@@ -47,7 +49,7 @@ class Request:
 class SlackClient:
     """Sends requests to an app's Request URL as Slack does: signed (v0 HMAC), timed into the ledger."""
 
-    def __init__(self, session: aiohttp.ClientSession, ledger: Ledger, slack: SlackStand) -> None:
+    def __init__(self, session: aiohttp.ClientSession, ledger: Ledger, slack: SlackStandIn) -> None:
         self.session = session
         self.ledger = ledger
         self.slack = slack
@@ -205,7 +207,7 @@ class Stage:
     """What a scenario needs: the client, the stand-ins, the app's URL and a CPU clock for it."""
 
     client: SlackClient
-    harness: HarnessStand
+    harness: HarnessStandIn
     app_url: str
     app_cpu: Callable[[], float]
     quick: bool
@@ -227,7 +229,7 @@ async def measured_burst(
     stage: Stage, name: str, app: str, requests: Sequence[Request], *, wait: float
 ) -> Figures:
     """A burst, with Harness calls and the app's CPU time counted around it."""
-    calls, cpu = stage.harness.calls, stage.app_cpu()
+    calls, cpu = stage.harness.count, stage.app_cpu()
     keys = await burst(stage, requests, wait=wait)
     return figures(
         name,
@@ -235,7 +237,7 @@ async def measured_burst(
         stage.client.ledger,
         keys,
         harness_latency=stage.harness.latency,
-        harness_calls=stage.harness.calls - calls,
+        harness_calls=stage.harness.count - calls,
         cpu_seconds=stage.app_cpu() - cpu,
     )
 

@@ -99,7 +99,7 @@ async def steady_stream(stage: Stage, app: str) -> list[Figures]:
         return ok
 
     async def step_at(rate: float) -> tuple[bool, float]:
-        calls, cpu, own_cpu = stage.harness.calls, stage.app_cpu(), time.process_time()
+        calls, cpu, own_cpu = stage.harness.count, stage.app_cpu(), time.process_time()
         sent = await stream(stage, lambda: _distinct(stage), rate=rate, seconds=step)
         app_busy = (stage.app_cpu() - cpu) / sent.seconds
         gen_busy = (time.process_time() - own_cpu) / sent.seconds
@@ -113,7 +113,7 @@ async def steady_stream(stage: Stage, app: str) -> list[Figures]:
             ledger,
             sent.keys,
             harness_latency=FAST_HARNESS,
-            harness_calls=stage.harness.calls - calls,
+            harness_calls=stage.harness.count - calls,
             cpu_seconds=0,
         )
         generator_bound = sent.lag > MAX_SEND_LAG or gen_busy > MAX_BUSY or app_busy + gen_busy > MAX_MACHINE
@@ -148,7 +148,7 @@ async def steady_stream(stage: Stage, app: str) -> list[Figures]:
             failed = middle
     hold_rate = HOLD_MARGIN * best if best else 5.0
 
-    calls, cpu, own_cpu = stage.harness.calls, stage.app_cpu(), time.process_time()
+    calls, cpu, own_cpu = stage.harness.count, stage.app_cpu(), time.process_time()
     held = await stream(
         stage, lambda: _distinct(stage), rate=hold_rate, seconds=QUICK_HOLD if stage.quick else HOLD
     )
@@ -161,7 +161,7 @@ async def steady_stream(stage: Stage, app: str) -> list[Figures]:
         ledger,
         held.keys,
         harness_latency=FAST_HARNESS,
-        harness_calls=stage.harness.calls - calls,
+        harness_calls=stage.harness.count - calls,
         cpu_seconds=stage.app_cpu() - cpu,
         duration=held.seconds,
     )

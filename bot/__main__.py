@@ -10,7 +10,7 @@ import sys
 from aiohttp import web
 from dotenv import load_dotenv
 
-from bot.playground import launch as playground
+from bot import modes as playground
 from bot.services import Services, build_services
 from bot.settings import SettingsError, load_settings
 from bot.slack.app import build_web_app, socket_mode_client
@@ -63,12 +63,22 @@ def announce(mode: str, reason: str, detail: str) -> None:
 
 
 def start_playground(reason: str) -> None:
-    """The playground: the real app behind a local page that stands in for Slack (bot/playground/)."""
+    """The playground: the real app behind a local page that stands in for Slack (devtools/playground/).
+
+    Imported here only: devtools/ is in a source checkout, never in the installed package.
+    """
     env = playground.environment()
+    try:
+        from devtools.playground import launch
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("devtools"):
+            raise
+        print(playground.NO_PLAYGROUND, file=sys.stderr)
+        raise SystemExit(2) from None
     announce("playground mode", reason, f"open http://127.0.0.1:{env.port}/")
-    print(f"harbot: {playground.describe_harness(env)}; Ctrl-C stops it", flush=True)
+    print(f"harbot: {launch.describe_harness(env)}; Ctrl-C stops it", flush=True)
     configure_logging(env.log_level)
-    playground.run(env)
+    launch.run(env)
 
 
 def main(argv: list[str] | None = None) -> None:

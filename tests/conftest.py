@@ -17,15 +17,10 @@ from bot.harness.client import HarnessClient
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.slack.app import build_web_app, socket_mode_client
-from tests.standins import (
-    JSON,
-    HarnessStandIn,
-    LogWatch,
-    Server,
-    SlackStandIn,
-    command_body,
-    signed_headers,
-)
+from devtools.harness import HarnessStandIn
+from devtools.server import Server
+from devtools.slack import JSON, SlackStandIn, signed_headers
+from tests.support import LogWatch, command_body
 
 # Recognisable fake secrets: tests assert that none of them ever leaks into anything captured.
 BOT_TOKEN = "xoxb-fake-bot-token-SENTINEL-BOT"

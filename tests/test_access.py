@@ -16,11 +16,11 @@ from pydantic import ValidationError
 from bot.access import AccessPolicy, Asker
 from bot.refs import RegistryRef
 from bot.settings import SettingsError, load_settings
+from devtools.harness import Canned, success_body
 from tests.conftest import BOT_TOKEN, HARNESS_KEY, SIGNING_SECRET, Bot, make_settings
-from tests.standins import (
+from tests.support import (
     LINK,
     REF,
-    Canned,
     LogWatch,
     block_actions,
     command_body,
@@ -30,7 +30,6 @@ from tests.standins import (
     mention,
     message_of,
     settle,
-    success_body,
 )
 
 REFUSED = "not set up to look up registries"

@@ -12,18 +12,10 @@ from bot import commands as bot_commands
 from bot.background import Background
 from bot.cards import apology_reply
 from bot.listeners import events
+from devtools.harness import Canned, HarnessStandIn
+from devtools.slack import SlackStandIn
 from tests.conftest import Bot, serve_bot, stop_bot
-from tests.standins import (
-    LINK,
-    REF,
-    Canned,
-    HarnessStandIn,
-    LogWatch,
-    SlackStandIn,
-    event_body,
-    harness_fixture,
-    link_shared,
-)
+from tests.support import LINK, REF, LogWatch, event_body, harness_fixture, link_shared
 
 
 async def test_a_command_is_acknowledged_while_harness_has_not_answered(bot: Bot) -> None:

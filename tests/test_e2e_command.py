@@ -8,17 +8,11 @@ import time
 
 import pytest
 
+from devtools.harness import Canned, error_body, success_body
+from devtools.slack import signed_headers
 from tests.blockkit import assert_valid_blocks
 from tests.conftest import SECRETS, SIGNING_SECRET, Bot
-from tests.standins import (
-    REF,
-    Canned,
-    command_body,
-    error_body,
-    harness_fixture,
-    signed_headers,
-    success_body,
-)
+from tests.support import REF, command_body, harness_fixture
 
 pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.harness import Canned, HarnessStandIn
+from devtools.slack import SlackStandIn
 from tests.conftest import APP_TOKEN, socket_mode_bot
-from tests.standins import Canned, HarnessStandIn, SlackStandIn, harness_fixture, slash_command_envelope
+from tests.support import harness_fixture, slash_command_envelope
 
 pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
 

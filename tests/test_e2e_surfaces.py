@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from devtools.harness import Canned, success_body
 from tests.blockkit import assert_valid_blocks
 from tests.conftest import Bot
-from tests.standins import (
+from tests.support import (
     LINK,
     REF,
-    Canned,
     block_actions,
     dm,
     event_body,
@@ -20,7 +20,6 @@ from tests.standins import (
     link_shared,
     mention,
     message_of,
-    success_body,
 )
 
 OTHER_REF = "acc_test/payments/npm-prod/+"

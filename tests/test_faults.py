@@ -18,18 +18,10 @@ from typing import Any
 
 import pytest
 
+from devtools.harness import Canned, error_body, success_body
 from tests.blockkit import assert_valid_blocks
 from tests.conftest import Bot, assert_no_secrets
-from tests.standins import (
-    Canned,
-    LogWatch,
-    closed_url,
-    error_body,
-    event_body,
-    link_shared,
-    message_of,
-    success_body,
-)
+from tests.support import LogWatch, closed_url, event_body, link_shared, message_of
 
 FAULTY = "acc_test/payments/checkout/docker-prod/+"
 FAULTY_LINK = (

@@ -12,21 +12,10 @@ from collections.abc import Callable
 
 import pytest
 
+from devtools.harness import Canned, success_body
+from devtools.slack import FORM, JSON, signed_headers
 from tests.conftest import SIGNING_SECRET, Bot
-from tests.standins import (
-    FORM,
-    JSON,
-    REF,
-    Canned,
-    LogWatch,
-    block_actions,
-    command_body,
-    event_body,
-    mention,
-    settle,
-    signed_headers,
-    success_body,
-)
+from tests.support import REF, LogWatch, block_actions, command_body, event_body, mention, settle
 
 pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
 

@@ -29,20 +29,11 @@ from bot.commands import DIRECT, MENTION, SLASH, Lookup, Surface, understand
 from bot.listeners.events import MAX_LOOKUPS_PER_MESSAGE, MENTION_MARKUP
 from bot.parsing import InvalidScope, find_registry_links, parse_scope, ref_from_url
 from bot.refs import RegistryRef
+from devtools.harness import HARNESS_PREFIX
+from devtools.server import Recorded
 from tests.blockkit import assert_valid_blocks
 from tests.conftest import Bot, running_bot
-from tests.standins import (
-    HARNESS_PREFIX,
-    LogWatch,
-    Recorded,
-    block_actions,
-    dm,
-    event_body,
-    link_shared,
-    mention,
-    message_of,
-    settle,
-)
+from tests.support import LogWatch, block_actions, dm, event_body, link_shared, mention, message_of, settle
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 

@@ -10,8 +10,8 @@ import pytest
 from bot.harness import errors
 from bot.harness.client import MAX_BODY_BYTES, HarnessClient
 from bot.refs import RegistryRef
+from devtools.harness import HARNESS_PREFIX, Canned, HarnessStandIn, error_body, success_body
 from tests.conftest import HARNESS_KEY
-from tests.standins import HARNESS_PREFIX, Canned, HarnessStandIn, error_body, success_body
 
 REF = RegistryRef(account="acc_test", org="payments", project="checkout", registry="docker-prod")
 OK = Canned(body=success_body(description="Production images"))

@@ -11,7 +11,7 @@ import pytest
 
 from bot.harness.client import HarnessClient, _proxied
 from bot.harness.transport import StackTransport
-from tests.standins import Canned, HarnessStandIn
+from devtools.harness import Canned, HarnessStandIn
 
 PATH = "/gateway/har/api/v1/registry/acc/+"
 

@@ -1,7 +1,7 @@
 """Malformed Slack payloads, correctly signed: a clean 4xx or ignored and logged, never a 500 or a traceback.
 
 Bolt reads a body before any listener runs, so most of these used to end in a 500 from Bolt or aiohttp;
-bot.payloads now reads and checks them first (see bot/app.py's `slack_events`).
+bot/slack/entry.py reads and checks them first.
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devtools.harness import Canned, success_body
+from devtools.slack import FORM, JSON, signed_headers
 from tests.conftest import SIGNING_SECRET, Bot, running_bot
-from tests.standins import (
-    FORM,
-    JSON,
+from tests.support import (
     LINK,
     REF,
-    Canned,
     LogWatch,
     block_actions,
     command_body,
@@ -36,8 +35,6 @@ from tests.standins import (
     link_shared,
     mention,
     settle,
-    signed_headers,
-    success_body,
 )
 
 pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from devtools.harness import Canned, success_body
 from tests.conftest import Bot
-from tests.standins import Canned, event_body, link_shared, mention, message_of, settle, success_body
+from tests.support import event_body, link_shared, mention, message_of, settle
 
 pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
 

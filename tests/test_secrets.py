@@ -22,6 +22,8 @@ from bot.logs import REDACTED, install_redaction
 from bot.refs import RegistryRef
 from bot.services import build_services
 from bot.settings import Settings, SettingsError, load_settings
+from devtools.harness import Canned, HarnessStandIn, error_body, success_body
+from devtools.slack import JSON, SlackStandIn, signed_headers
 from tests.conftest import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -33,26 +35,19 @@ from tests.conftest import (
     make_settings,
     socket_mode_bot,
 )
-from tests.standins import (
-    JSON,
+from tests.support import (
     LINK,
     REF,
-    Canned,
-    HarnessStandIn,
     LogWatch,
-    SlackStandIn,
     block_actions,
     closed_url,
     command_body,
     dm,
-    error_body,
     event_body,
     link_shared,
     mention,
     settle,
-    signed_headers,
     slash_command_envelope,
-    success_body,
 )
 
 

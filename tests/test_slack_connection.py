@@ -6,18 +6,10 @@ import asyncio
 
 from bot.__main__ import run_socket_mode
 from bot.services import build_services
+from devtools.harness import Canned, HarnessStandIn
+from devtools.slack import SlackStandIn
 from tests.conftest import APP_TOKEN, Bot, make_settings, serve_bot, stop_bot
-from tests.standins import (
-    LINK,
-    REF,
-    Canned,
-    HarnessStandIn,
-    SlackStandIn,
-    event_body,
-    harness_fixture,
-    link_shared,
-    slash_command_envelope,
-)
+from tests.support import LINK, REF, event_body, harness_fixture, link_shared, slash_command_envelope
 
 
 async def test_answers_through_response_url_reuse_one_connection(bot: Bot) -> None:

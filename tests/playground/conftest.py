@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.playground import Playground
-from bot.playground.workspace import BOT_USER, Message
 from bot.settings import Settings
+from devtools.playground import Playground
+from devtools.playground.workspace import BOT_USER, Message
 
 WAIT_SECONDS = 10.0
 FAST_TIMEOUT = 0.4

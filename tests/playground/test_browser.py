@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.playground import Playground
-from bot.playground.render import BLOCK_KIT_BUILDER
-from bot.playground.sandbox import ACCOUNT
+from devtools.playground import Playground
+from devtools.playground.render import BLOCK_KIT_BUILDER
+from devtools.registries import ACCOUNT
 from tests.playground.cdp import Page, chromium, find_chromium
 
 CHROMIUM = find_chromium()

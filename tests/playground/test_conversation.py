@@ -8,14 +8,15 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from bot.playground import Playground
-from bot.playground.sandbox import ACCOUNT
-from bot.playground.workspace import CHANNEL, DM, ME, SLACKBOT, Message
 from bot.settings import Settings
+from devtools.harness import Canned, HarnessStandIn
+from devtools.playground import Playground
+from devtools.playground.workspace import CHANNEL, DM, ME, SLACKBOT, Message
+from devtools.registries import ACCOUNT
 from tests.blockkit import assert_valid_blocks
 from tests.conftest import HARNESS_KEY
 from tests.playground.conftest import bot_text, card_for, from_bot, playground_env, wait_for_message
-from tests.standins import Canned, HarnessStandIn, harness_fixture
+from tests.support import harness_fixture
 
 LINK = (
     f"https://app.harness.io/ng/account/{ACCOUNT}/all/orgs/payments/projects/checkout/registries/docker-prod"

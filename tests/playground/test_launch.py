@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.playground.launch import describe_harness, environment, playground_reason
+from bot.modes import environment, playground_reason
 from bot.settings import Settings, SettingsError
+from devtools.playground.launch import describe_harness
 from tests.conftest import BOT_TOKEN, HARNESS_KEY, SECRETS, SIGNING_SECRET
 from tests.playground.processes import first_line
 from tests.test_main import clean_env

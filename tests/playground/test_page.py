@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.playground.page import HarnessInfo, render_conversation, render_log, render_panel
-from bot.playground.sandbox import ACCOUNT, registries
-from bot.playground.slack import Activity
-from bot.playground.workspace import BOT_USER, CHANNEL, DM, ME, Workspace
+from devtools.playground.page import HarnessInfo, render_conversation, render_log, render_panel
+from devtools.playground.slack import Activity
+from devtools.playground.workspace import BOT_USER, CHANNEL, DM, ME, Workspace
+from devtools.registries import ACCOUNT, registries
 
 HEADER = [{"type": "header", "text": {"type": "plain_text", "text": "🐳 docker-prod"}}]
 

@@ -15,7 +15,8 @@ from bot.cards import compact_card, error_reply, help_reply, invalid_scope_reply
 from bot.harness.errors import Forbidden, HarnessTimeout, NotFound, ServerError
 from bot.harness.models import RegistryResponse
 from bot.parsing import InvalidScope, ScopeContext
-from bot.playground.render import (
+from bot.refs import RegistryRef
+from devtools.playground.render import (
     BLOCK_KIT_BUILDER,
     builder_url,
     format_date,
@@ -24,8 +25,7 @@ from bot.playground.render import (
     render_blocks,
     render_text_object,
 )
-from bot.refs import RegistryRef
-from tests.standins import harness_fixture
+from tests.support import harness_fixture
 
 NOW = datetime(2024, 6, 19, 12, 0, tzinfo=UTC)
 JUNE_19 = 1718812345  # 2024-06-19 15:52:25 UTC

@@ -21,8 +21,9 @@ from bot.harness.errors import (
     Unauthorized,
 )
 from bot.harness.models import RegistryResponse
-from bot.playground.sandbox import ACCOUNT, API_KEY, ERROR_NAMES, SandboxHarness, registries
 from bot.refs import RegistryRef
+from devtools.harness import ERROR_NAMES, HarnessStandIn
+from devtools.registries import ACCOUNT, API_KEY, registries
 from tests.blockkit import assert_valid_blocks
 
 pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
@@ -31,14 +32,14 @@ TIMEOUT = 0.3
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxHarness]:
-    server = SandboxHarness(slow_seconds=TIMEOUT + 1)
+async def sandbox() -> AsyncIterator[HarnessStandIn]:
+    server = HarnessStandIn.sandbox(slow_seconds=TIMEOUT + 1)
     await server.start()
     yield server
     await server.stop()
 
 
-def client(sandbox: SandboxHarness, *, key: str = API_KEY) -> HarnessClient:
+def client(sandbox: HarnessStandIn, *, key: str = API_KEY) -> HarnessClient:
     """The bot's own Harness client, pointed at the sandbox, quick to give up."""
     return HarnessClient(base_url=sandbox.base_url, api_key=key, timeout=TIMEOUT, deadline=2.0, backoff=0.01)
 
@@ -79,7 +80,7 @@ def test_upstream_auth_holds_secret_references_only() -> None:
 
 @pytest.mark.parametrize("registry", registries(), ids=lambda r: r.short)
 async def test_every_registry_parses_and_draws_a_valid_card(
-    sandbox: SandboxHarness, registry: object
+    sandbox: HarnessStandIn, registry: object
 ) -> None:
     short = registry.short  # type: ignore[attr-defined]
     harness = client(sandbox)
@@ -92,7 +93,7 @@ async def test_every_registry_parses_and_draws_a_valid_card(
     assert_valid_blocks(card.as_kwargs()["blocks"])
 
 
-async def test_success_body_is_the_documented_envelope(sandbox: SandboxHarness) -> None:
+async def test_success_body_is_the_documented_envelope(sandbox: HarnessStandIn) -> None:
     async with httpx.AsyncClient() as http:
         response = await http.get(
             f"{sandbox.base_url}/har/api/v1/registry/{ACCOUNT}/payments/checkout/docker-prod/+",
@@ -105,7 +106,7 @@ async def test_success_body_is_the_documented_envelope(sandbox: SandboxHarness) 
     assert RegistryResponse.model_validate(body).data is not None
 
 
-async def test_path_without_plus_is_a_plain_text_404(sandbox: SandboxHarness) -> None:
+async def test_path_without_plus_is_a_plain_text_404(sandbox: HarnessStandIn) -> None:
     async with httpx.AsyncClient() as http:
         response = await http.get(
             f"{sandbox.base_url}/har/api/v1/registry/{ACCOUNT}/shared-tools", headers={"x-api-key": API_KEY}
@@ -127,7 +128,7 @@ async def test_path_without_plus_is_a_plain_text_404(sandbox: SandboxHarness) ->
     ],
 )
 async def test_names_fail_the_way_they_say(
-    sandbox: SandboxHarness, short: str, error: type[HarnessError]
+    sandbox: HarnessStandIn, short: str, error: type[HarnessError]
 ) -> None:
     harness = client(sandbox)
     try:
@@ -137,7 +138,7 @@ async def test_names_fail_the_way_they_say(
         await harness.aclose()
 
 
-async def test_a_wrong_key_is_unauthorized(sandbox: SandboxHarness) -> None:
+async def test_a_wrong_key_is_unauthorized(sandbox: HarnessStandIn) -> None:
     harness = client(sandbox, key="pat.other.key.value")
     try:
         with pytest.raises(Unauthorized):
@@ -146,7 +147,7 @@ async def test_a_wrong_key_is_unauthorized(sandbox: SandboxHarness) -> None:
         await harness.aclose()
 
 
-async def test_error_bodies_are_the_documented_shape(sandbox: SandboxHarness) -> None:
+async def test_error_bodies_are_the_documented_shape(sandbox: HarnessStandIn) -> None:
     async with httpx.AsyncClient() as http:
         response = await http.get(
             f"{sandbox.base_url}/har/api/v1/registry/{ACCOUNT}/payments/forbidden/+",

@@ -1,66 +1,35 @@
-"""A sandbox Harness for the playground: made-up registries behind the real endpoint's shape.
+"""The sandbox data set: fourteen made-up registries in every scope, package type and registry type.
 
-An aiohttp server on 127.0.0.1 that answers `GET /gateway/har/api/v1/registry/{registry_ref}` the way
-Harness SaaS does (shared/harness/swagger.yaml and NOTES.md): `{"status": "SUCCESS", "data": Registry}`
-with epoch-millisecond strings, `null` lists where Harness sends them, secret *references* under
-`auth`; `{"code", "message"}` error bodies; `{"message": "Unauthorized"}` for a wrong key; a plain-text
-404 for a path without `/+`. The bot talks to it through its real Harness client, retries and all.
-
-Some registry names, in any scope, stand for a way Harness fails (see ERROR_NAMES); any other name
-that is not in REGISTRIES is simply absent (404).
+Plugged into the Harness stand-in (`HarnessStandIn.sandbox()`), it is what the playground shows without
+HARNESS_API_KEY, and what tests list, search and look up. The bodies are shaped as Harness SaaS sends
+them: epoch-millisecond strings, `null` lists where Harness sends them, secret *references* under `auth`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any, Final
 
-from aiohttp import web
-
-logger = logging.getLogger(__name__)
-
 ACCOUNT: Final = "px7xd_BFRCi-pfWPYXVjvw"
 API_KEY: Final = f"pat.{ACCOUNT}.playground.sandbox-not-a-secret"
-"""The key the bot sends to the sandbox. It guards nothing: the sandbox only answers on loopback."""
-API_PREFIX: Final = "/gateway/har/api/v1/registry/"
+"""The key the bot sends to the sandbox. It guards nothing: the stand-in only answers on loopback."""
 PKG_HOST: Final = "https://pkg.harness.io/pkg"
-LONGEST_SLOW_ANSWER: Final = 35.0
-"""`slow` never holds a request longer than this, whatever the bot's timeout."""
+NOT_FOUND_EXAMPLE: Final = "docker-prd"
+"""A name the page suggests for "not found": a typo of docker-prod. Any absent name does the same."""
 
 DAY_MS: Final = 24 * 3600 * 1000
 
 
 @dataclass(frozen=True)
-class ErrorName:
-    """A registry name that makes the sandbox fail in one way, and what the bot then says."""
-
-    name: str
-    status: int
-    shows: str
-
-
-ERROR_NAMES: Final[tuple[ErrorName, ...]] = (
-    ErrorName("forbidden", 403, "403: the bot's key may not read that scope"),
-    ErrorName("slow", 200, "answers after the bot's timeout: “didn't answer in time”"),
-    ErrorName("broken", 500, "500 every time: retried, then “Harness had a problem”"),
-    ErrorName("busy", 429, "429 every time: retried, then “Harness is busy”"),
-    ErrorName("garbled", 200, "200 with status FAILURE: “an answer I couldn't read”"),
-)
-NOT_FOUND_EXAMPLE: Final = "docker-prd"
-"""A name the page suggests for "not found": a typo of docker-prod. Any absent name does the same."""
-
-
-@dataclass(frozen=True)
-class SandboxRegistry:
-    """One made-up registry: where it lives and its `data` body, as Harness would send it."""
+class StoredRegistry:
+    """One registry the Harness stand-in holds: where it lives and its `data` body, as Harness sends it."""
 
     org: str | None
     project: str | None
     data: dict[str, Any]
+    account: str = ACCOUNT
 
     @property
     def name(self) -> str:
@@ -75,7 +44,30 @@ class SandboxRegistry:
     @property
     def ref(self) -> str:
         """The API registry_ref: `account[/org[/project]]/name/+`."""
-        return f"{ACCOUNT}/{self.short}/+"
+        return f"{self.account}/{self.short}/+"
+
+    @property
+    def deleted(self) -> bool:
+        """Soft-deleted: looked up it still answers (with `deletedAt`), but lists leave it out."""
+        return bool(self.data.get("deletedAt"))
+
+    def metadata(self) -> dict[str, Any]:
+        """The registry as the list endpoint shows it (RegistryMetadata); the counts are made up."""
+        seed = zlib.crc32(self.name.encode())
+        config = self.data.get("config")
+        return {
+            "identifier": self.name,
+            "packageType": self.data.get("packageType"),
+            "type": config.get("type") if isinstance(config, dict) else None,
+            "url": self.data.get("url"),
+            "path": f"{self.account}/{self.short}",
+            "description": self.data.get("description", ""),
+            "labels": self.data.get("labels"),
+            "lastModified": self.data.get("modifiedAt"),
+            "artifactsCount": seed % 400,
+            "downloadsCount": seed % 90_000,
+            "registrySize": f"{seed % 9_000 / 10:.1f} MB",
+        }
 
 
 def _ms(days_ago: float, *, now_ms: int) -> str:
@@ -127,7 +119,7 @@ def _registry(
     modified: float,
     uuid: str,
     **fields: Any,
-) -> SandboxRegistry:
+) -> StoredRegistry:
     data: dict[str, Any] = {
         "identifier": name,
         "packageType": package_type,
@@ -145,17 +137,17 @@ def _registry(
         "modifiedAt": _ms(modified, now_ms=now_ms),
     }
     data.update(fields)
-    return SandboxRegistry(org=org, project=project, data=data)
+    return StoredRegistry(org=org, project=project, data=data)
 
 
-def registries(now_ms: int | None = None) -> tuple[SandboxRegistry, ...]:
+def registries(now_ms: int | None = None) -> tuple[StoredRegistry, ...]:
     """The sandbox's registries: every scope, package type and registry type the card draws.
 
     Dates are relative to `now_ms` (default: now), so "modified today" reads as it should.
     """
     now = int(time.time() * 1000) if now_ms is None else now_ms
 
-    def reg(*args: Any, **kwargs: Any) -> SandboxRegistry:
+    def reg(*args: Any, **kwargs: Any) -> StoredRegistry:
         return _registry(*args, now_ms=now, **kwargs)
 
     return (
@@ -416,81 +408,3 @@ def registries(now_ms: int | None = None) -> tuple[SandboxRegistry, ...]:
             ],
         ),
     )
-
-
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"code": str(status), "message": message}, status=status)
-
-
-class SandboxHarness:
-    """The sandbox's HTTP server. `slow_seconds` is how long `slow` takes: longer than the bot waits."""
-
-    def __init__(self, *, slow_seconds: float, now_ms: int | None = None) -> None:
-        self.slow_seconds = min(slow_seconds, LONGEST_SLOW_ANSWER)
-        self.registries = registries(now_ms)
-        self._by_ref = {registry.ref: registry for registry in self.registries}
-        self._errors = {error.name: error for error in ERROR_NAMES}
-        self.app = web.Application()
-        self.app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner: web.AppRunner | None = None
-        self.port = 0
-
-    @property
-    def base_url(self) -> str:
-        """What the bot's HARNESS_BASE_URL becomes."""
-        return f"http://127.0.0.1:{self.port}/gateway"
-
-    async def start(self) -> None:
-        """Listen on a free loopback port."""
-        # handler_cancellation: a `slow` answer stops waiting as soon as the bot hangs up.
-        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        """Stop listening."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        path = request.raw_path.split("?", 1)[0]
-        if request.method != "GET" or not path.startswith(API_PREFIX):
-            return web.Response(status=404, text="404 page not found")
-        if request.headers.get("x-api-key") != API_KEY:
-            return web.json_response({"message": "Unauthorized"}, status=401)
-        ref = path.removeprefix(API_PREFIX)
-        if not ref.endswith("/+"):
-            return web.Response(status=404, text="404 page not found")
-        parts = ref.removesuffix("/+").split("/")
-        if not 2 <= len(parts) <= 4 or parts[0] != ACCOUNT:
-            return _error(404, "registry not found")
-        error = self._errors.get(parts[-1])
-        if error is not None:
-            return await self._fail(error, ref)
-        registry = self._by_ref.get(ref)
-        if registry is None:
-            return _error(404, f"registry '{parts[-1]}' not found")
-        return web.json_response({"status": "SUCCESS", "data": registry.data})
-
-    async def _fail(self, error: ErrorName, ref: str) -> web.StreamResponse:
-        name = error.name
-        if name == "forbidden":
-            return _error(403, "forbidden: the principal has no permission to view registries in this scope")
-        if name == "broken":
-            return _error(500, "internal server error")
-        if name == "busy":
-            return web.json_response(
-                {"code": "429", "message": "rate limit exceeded"}, status=429, headers={"Retry-After": "1"}
-            )
-        if name == "garbled":
-            return web.json_response({"status": "FAILURE", "data": None})
-        # slow: answer, correctly, but only after the bot has stopped waiting.
-        await asyncio.sleep(self.slow_seconds)
-        logger.debug("sandbox answered slowly ref=%s", ref)
-        body = {"identifier": name, "packageType": "GENERIC", "url": f"{PKG_HOST}/{ACCOUNT}/{name}"}
-        return web.Response(
-            text=json.dumps({"status": "SUCCESS", "data": body}), content_type="application/json"
-        )

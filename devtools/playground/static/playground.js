@@ -1,4 +1,4 @@
-// harbot playground: the page's behaviour. The server draws every message (bot/playground/render.py);
+// harbot playground: the page's behaviour. The server draws every message (devtools/playground/render.py);
 // this file sends what is typed and pressed, swaps in fresh HTML from a long poll, and shows <!date>
 // times in the reader's own time zone, as Slack does. No dependencies, no build step.
 "use strict";

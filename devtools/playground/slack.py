@@ -1,13 +1,13 @@
 """Slack's side of the playground: what Slack sends the app, and the Web API the app calls back.
 
-`FakeSlack.send` turns what was typed into the request Slack would send (a slash command form, or an
-`event_callback` for a DM, an `@harbot` mention and a pasted Harness link), signs it with the
+`PlaygroundSlack.send` turns what was typed into the request Slack would send (a slash command form, or
+an `event_callback` for a DM, an `@harbot` mention and a pasted Harness link), signs it with the
 playground's own signing secret exactly as Slack signs (v0 HMAC-SHA256), and posts it to the real
-app's `POST /slack/events`. `FakeSlack.press` does the same with a `block_actions` payload.
+app's `POST /slack/events`. `PlaygroundSlack.press` does the same with a `block_actions` payload.
 
-The app answers the way it answers Slack: through the Web API (`auth.test`, `chat.postMessage`,
-`chat.postEphemeral`, `chat.update`, `chat.unfurl`, served here under `/api/`) and through
-`response_url`s (served here under `/response/`). Each lands in the Workspace, which the page draws.
+The app answers the way it answers Slack, through the Slack stand-in (devtools/slack.py) mounted on the
+playground's port: its Web API and response URLs, whose message methods are overridden here to land in
+the Workspace, which the page draws.
 """
 
 from __future__ import annotations
@@ -18,18 +18,14 @@ import secrets
 import time
 import urllib.parse
 from collections import deque
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
-from slack_sdk.errors import SlackObjectFormationError
-from slack_sdk.models.blocks import Block
-from slack_sdk.signature import SignatureVerifier
 
-from bot.playground.workspace import (
+from devtools.playground.workspace import (
     BOT_ID,
     BOT_NAME,
     BOT_USER,
@@ -49,6 +45,7 @@ from bot.playground.workspace import (
     message_event,
     to_wire,
 )
+from devtools.slack import Identity, SlackStandIn, signed_headers
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +54,6 @@ ACK_TIMEOUT: Final = 3.0
 RESPONSE_URL_USES: Final = 5
 """Slack accepts at most five posts to one response_url."""
 MAX_LOG: Final = 60
-MAX_BLOCKS: Final = 50
 MAX_TEXT: Final = 40_000
 MAX_LINKS: Final = 5
 
@@ -82,66 +78,23 @@ class Activity:
     outcome: str
 
 
-def _json_field(value: Any) -> Any:
-    """Form-encoded Web API calls carry blocks and unfurls as JSON strings."""
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
-
-
-def invalid_blocks(blocks: Any) -> list[str]:
-    """Why Slack would refuse these blocks (`invalid_blocks`), checked with Slack's own SDK models."""
-    if not isinstance(blocks, list):
-        return ["blocks must be a list"]
-    if len(blocks) > MAX_BLOCKS:
-        return [f"{len(blocks)} blocks; Slack allows {MAX_BLOCKS}"]
-    problems = []
-    for index, block in enumerate(blocks):
-        parsed = Block.parse(block) if isinstance(block, dict) else None
-        if parsed is None:
-            problems.append(f"block {index}: not a block type Slack knows")
-            continue
-        try:
-            parsed.validate_json()
-        except SlackObjectFormationError as exc:
-            problems.append(f"block {index} ({block.get('type')}): {exc}")
-    return problems
-
-
-class FakeSlack:
+class PlaygroundSlack(SlackStandIn):
     """The Slack workspace the playground's app is installed in. See the module docstring."""
 
     def __init__(self, workspace: Workspace, *, unfurl_domains: frozenset[str]) -> None:
+        identity = Identity(
+            team_id=TEAM_ID, team="harbot playground", user_id=BOT_USER, bot_id=BOT_ID, user=BOT_NAME
+        )
+        # keep=False: a playground runs for hours; the page's log (MAX_LOG lines) is what it keeps.
+        self.token = "xoxb-playground-" + secrets.token_hex(12)
+        super().__init__(identity=identity, bot_token=self.token, keep=False)
         self.workspace = workspace
         self.unfurl_domains = unfurl_domains
-        self.bot_token = "xoxb-playground-" + secrets.token_hex(12)
         self.signing_secret = secrets.token_hex(32)
-        self.base_url = ""
         self.app_url = ""
         self.log: deque[Activity] = deque(maxlen=MAX_LOG)
         self._responses: dict[str, ResponseTarget] = {}
         self._session: aiohttp.ClientSession | None = None
-        self._verifier = SignatureVerifier(self.signing_secret)
-        self._methods: dict[str, Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]] = {
-            "auth.test": self._auth_test,
-            "chat.postMessage": self._post_message,
-            "chat.postEphemeral": self._post_ephemeral,
-            "chat.update": self._update,
-            "chat.unfurl": self._unfurl,
-        }
-
-    @property
-    def api_url(self) -> str:
-        """What the app's SLACK_API_URL is set to."""
-        return f"{self.base_url}/api/"
-
-    def add_routes(self, app: web.Application) -> None:
-        """Serve the Web API and the response URLs on `app`."""
-        app.router.add_post("/api/{method}", self._api)
-        app.router.add_post("/response/{id}", self._response)
 
     async def aclose(self) -> None:
         """Close the connection pool to the app."""
@@ -158,18 +111,14 @@ class FakeSlack:
     def _response_url(self, target: ResponseTarget) -> str:
         key = secrets.token_urlsafe(18)
         self._responses[key] = target
-        return f"{self.base_url}/response/{key}"
+        return self.response_url(key)
 
     async def _deliver(self, body: str, *, content_type: str, what: str) -> tuple[int, str]:
         """POST a signed request to the app's /slack/events; (status, body), or (0, reason) on failure."""
         if self._session is None:
             self._session = aiohttp.ClientSession()
-        timestamp = str(int(time.time()))
-        signature = self._verifier.generate_signature(timestamp=timestamp, body=body) or ""
         headers = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": signature,
+            **signed_headers(self.signing_secret, body, content_type=content_type),
             "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
         }
         try:
@@ -288,7 +237,8 @@ class FakeSlack:
         return True
 
     # -----------------------------------------------------------------------------------------------------
-    # App → Slack.
+    # -----------------------------------------------------------------------------------------------------
+    # App → Slack: the stand-in's message methods, applied to the Workspace.
 
     def _bot_message(self, channel: str, sent: dict[str, Any], **fields: Any) -> Message:
         blocks = sent.get("blocks")
@@ -301,33 +251,13 @@ class FakeSlack:
             **fields,
         )
 
-    async def _api(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        if request.content_type == "application/json":
-            try:
-                args = await request.json()
-            except json.JSONDecodeError:
-                return web.json_response({"ok": False, "error": "invalid_json"})
-        else:
-            args = {key: _json_field(value) for key, value in (await request.post()).items()}
-        if not isinstance(args, dict):
-            return web.json_response({"ok": False, "error": "invalid_arguments"})
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or args.get("token")
-        if token != self.bot_token:
-            self._record("app → Slack", method, "invalid_auth")
-            return web.json_response({"ok": False, "error": "invalid_auth"})
-        handler = self._methods.get(method)
-        if handler is None:
-            self._record("app → Slack", method, "unknown_method")
-            return web.json_response({"ok": False, "error": "unknown_method"})
-        result = await handler(args)
+    def answered(self, method: str, args: dict[str, Any], result: dict[str, Any]) -> None:
+        """Log every call; say in the conversation when Slack refused one, as a developer would want."""
         self._record("app → Slack", method, "ok" if result.get("ok") else str(result.get("error")))
         if not result.get("ok") and method != "auth.test":
             self._refused(args, method, result)
-        return web.json_response(result)
 
     def _refused(self, args: dict[str, Any], method: str, result: dict[str, Any]) -> None:
-        """Say in the conversation that Slack refused a call, as a developer would want to see."""
         channel = args.get("channel")
         if isinstance(channel, str) and self.workspace.conversation(channel) is not None:
             details = "; ".join(result.get("errors", []))[:500]
@@ -335,35 +265,9 @@ class FakeSlack:
                 channel, f"Slack refused `{method}` from the app: `{result.get('error')}` {details}".strip()
             )
 
-    async def _auth_test(self, _: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "ok": True,
-            "url": f"{self.base_url}/",
-            "team": "harbot playground",
-            "user": BOT_NAME,
-            "team_id": TEAM_ID,
-            "user_id": BOT_USER,
-            "bot_id": BOT_ID,
-            "is_enterprise_install": False,
-        }
-
-    def _check_message(self, args: dict[str, Any]) -> dict[str, Any] | None:
-        """The error Slack would answer for these message arguments, or None when they are fine."""
+    def post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         if self.workspace.conversation(str(args.get("channel"))) is None:
             return {"ok": False, "error": "channel_not_found"}
-        blocks = args.get("blocks")
-        if not args.get("text") and not blocks:
-            return {"ok": False, "error": "no_text"}
-        if blocks is not None:
-            problems = invalid_blocks(blocks)
-            if problems:
-                return {"ok": False, "error": "invalid_blocks", "errors": problems}
-        return None
-
-    async def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
-        error = self._check_message(args)
-        if error:
-            return error
         thread = args.get("thread_ts")
         message = self._bot_message(
             str(args["channel"]), args, thread_ts=str(thread) if thread else None, via="chat.postMessage"
@@ -377,10 +281,9 @@ class FakeSlack:
         }
         return {"ok": True, "channel": message.channel, "ts": message.ts, "message": stored}
 
-    async def _post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
-        error = self._check_message(args)
-        if error:
-            return error
+    def post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self.workspace.conversation(str(args.get("channel"))) is None:
+            return {"ok": False, "error": "channel_not_found"}
         if args.get("user") != ME:
             return {"ok": False, "error": "user_not_in_channel"}
         thread = args.get("thread_ts")
@@ -393,18 +296,23 @@ class FakeSlack:
         )
         return {"ok": True, "message_ts": message.ts}
 
-    async def _update(self, args: dict[str, Any]) -> dict[str, Any]:
-        error = self._check_message(args)
-        if error:
-            return error
-        conversation = self.workspace.conversation(str(args["channel"]))
-        message = conversation.find(str(args.get("ts"))) if conversation else None
+    def update(self, args: dict[str, Any]) -> dict[str, Any]:
+        conversation = self.workspace.conversation(str(args.get("channel")))
+        if conversation is None:
+            return {"ok": False, "error": "channel_not_found"}
+        message = conversation.find(str(args.get("ts")))
         if message is None:
             return {"ok": False, "error": "message_not_found"}
         if message.user != BOT_USER or message.ephemeral:
             return {"ok": False, "error": "cant_update_message"}
         self._replace(message, args, via="chat.update")
         return {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text}
+
+    def delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args.get("channel")), str(args.get("ts"))
+        if not self.workspace.remove(channel, ts):
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": channel, "ts": ts}
 
     def _replace(self, message: Message, sent: dict[str, Any], *, via: str) -> None:
         blocks = sent.get("blocks")
@@ -414,39 +322,26 @@ class FakeSlack:
         message.via = via
         self.workspace.touch()
 
-    async def _unfurl(self, args: dict[str, Any]) -> dict[str, Any]:
-        unfurls = args.get("unfurls")
-        if not isinstance(unfurls, dict):
-            return {"ok": False, "error": "invalid_unfurls"}
+    def unfurl(self, args: dict[str, Any]) -> dict[str, Any]:
         conversation = self.workspace.conversation(str(args.get("channel")))
         message = conversation.find(str(args.get("ts"))) if conversation else None
         if message is None:
             return {"ok": False, "error": "cannot_find_message"}
-        for url, unfurl in unfurls.items():
-            blocks = unfurl.get("blocks") if isinstance(unfurl, dict) else None
-            problems = invalid_blocks(blocks) if blocks is not None else []
-            if problems:
-                return {"ok": False, "error": "invalid_unfurls", "errors": problems}
+        for url, unfurl in args["unfurls"].items():
             # Slack attaches an unfurl only to a link that is in the message.
             if url in links_in(message.text) and isinstance(unfurl, dict):
                 message.unfurls[url] = unfurl
         self.workspace.touch()
         return {"ok": True}
 
-    async def _response(self, request: web.Request) -> web.Response:
-        target = self._responses.get(request.match_info["id"])
+    def respond(self, name: str, sent: dict[str, Any]) -> web.Response:
+        target = self._responses.get(name)
         if target is None:
             return web.Response(status=404, text="no_response_url")
         target.uses += 1
         if target.uses > RESPONSE_URL_USES:
             self._record("app → Slack", "response_url", "used_url")
             return web.Response(status=404, text="used_url")
-        try:
-            sent = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return web.Response(status=400, text="invalid_payload")
-        if not isinstance(sent, dict):
-            return web.Response(status=400, text="invalid_payload")
         outcome = self._respond(target, sent)
         self._record("app → Slack", "response_url", outcome)
         if outcome != "ok":
@@ -463,11 +358,11 @@ class FakeSlack:
             if source is not None:
                 self.workspace.remove(conversation.id, source.ts)
             return "ok"
-        blocks = sent.get("blocks")
-        if blocks is not None and invalid_blocks(blocks):
-            self._refused({"channel": conversation.id}, "response_url", {"error": "invalid_blocks"})
-            return "invalid_blocks"
-        if not sent.get("text") and not blocks:
+        refusal = self.response_refusal(sent)
+        if refusal is not None:
+            self._refused({"channel": conversation.id}, "response_url", {"error": refusal})
+            return refusal
+        if not sent.get("text") and not sent.get("blocks"):
             return "no_text"
         if sent.get("replace_original") and source is not None:
             self._replace(source, sent, via="response_url (replace_original)")

@@ -1,6 +1,6 @@
 """The playground page's HTML: the conversations as Slack draws them, the side panel, the wire log.
 
-Pure functions of the Workspace (and of the sandbox's registries); every string that came from a
+Pure functions of the Workspace (and of the sandbox data set); every string that came from a
 message, a user or Harness goes through `render` or `html.escape`.
 """
 
@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from bot.cards import PACKAGE_TYPES, REGISTRY_TYPES
-from bot.playground.render import Names, builder_url, mrkdwn, plain_text, render_blocks
-from bot.playground.sandbox import ERROR_NAMES, NOT_FOUND_EXAMPLE, SandboxRegistry
-from bot.playground.slack import Activity
-from bot.playground.workspace import (
+from bot.refs import RegistryRef
+from devtools.harness import ERROR_NAMES
+from devtools.playground.render import Names, builder_url, mrkdwn, plain_text, render_blocks
+from devtools.playground.slack import Activity
+from devtools.playground.workspace import (
     BOT_NAME,
     BOT_USER,
     CHANNEL,
@@ -31,7 +32,7 @@ from bot.playground.workspace import (
     Message,
     Workspace,
 )
-from bot.refs import RegistryRef
+from devtools.registries import NOT_FOUND_EXAMPLE, StoredRegistry
 
 STATIC: Final = Path(__file__).parent / "static"
 AVATARS: Final[dict[str, tuple[str, str]]] = {
@@ -205,7 +206,7 @@ class HarnessInfo:
     host: str
     account: str
     ui_base: str
-    registries: tuple[SandboxRegistry, ...] = ()
+    registries: tuple[StoredRegistry, ...] = ()
     timeout: float = 5.0
 
 
@@ -216,7 +217,7 @@ def _chip(text: str, *, channel: str = CHANNEL, label: str | None = None) -> str
     )
 
 
-def _registry_row(registry: SandboxRegistry, info: HarnessInfo) -> str:
+def _registry_row(registry: StoredRegistry, info: HarnessInfo) -> str:
     data = registry.data
     kind = " · ".join(
         part

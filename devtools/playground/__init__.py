@@ -5,13 +5,15 @@ typed in the page becomes the signed request Slack would send to the real app's 
 the app answers through a stand-in Slack Web API and response URLs served by the playground, which
 draws the answers as Slack would. Without HARNESS_API_KEY, a sandbox Harness holds made-up registries.
 
-Modules: `server` (wiring), `slack` (Slack's side), `workspace` (conversations and wire formats),
-`render` (Block Kit → HTML), `page` (the page's HTML), `sandbox` (the sandbox Harness), `launch`
-(when and how `python -m bot` starts it). The page's own files are in `static/`.
+Modules: `server` (wiring), `slack` (Slack's side, on the Slack stand-in of devtools/slack.py),
+`workspace` (conversations and wire formats), `render` (Block Kit → HTML), `page` (the page's HTML),
+`launch` (how `python -m bot` runs it; bot/modes.py decides when). The sandbox Harness is the Harness
+stand-in (devtools/harness.py) with the data set of devtools/registries.py. The page's files are in
+`static/`.
 """
 
 from __future__ import annotations
 
-from bot.playground.server import Playground
+from devtools.playground.server import Playground
 
 __all__ = ["Playground"]

@@ -5,7 +5,8 @@ Three servers, all on 127.0.0.1, all in this process:
   Slack's side for the app: the Web API under `/api/` and response URLs under `/response/`;
 - the app itself, exactly as `python -m bot` serves it (build_services, build_web_app), on a
   free port, with SLACK_API_URL pointing at the playground and a signing secret the playground made up;
-- without HARNESS_API_KEY, the sandbox Harness (`sandbox.py`) on a free port, as HARNESS_BASE_URL.
+- without HARNESS_API_KEY, the Harness stand-in with the sandbox data set (devtools/harness.py,
+  devtools/registries.py) on a free port, as HARNESS_BASE_URL.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from typing import Any, Final
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.playground import sandbox as sandbox_module
-from bot.playground.page import STATIC, HarnessInfo, render_page, render_updates
-from bot.playground.sandbox import SandboxHarness
-from bot.playground.slack import FakeSlack
-from bot.playground.workspace import Workspace
 from bot.services import build_services
 from bot.settings import Settings
 from bot.slack.app import build_web_app
+from devtools import registries as sandbox_data
+from devtools.harness import HarnessStandIn
+from devtools.playground.page import STATIC, HarnessInfo, render_page, render_updates
+from devtools.playground.slack import PlaygroundSlack
+from devtools.playground.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +41,10 @@ SLACK_ALLOW_LISTS: Final = ("allowed_slack_teams", "allowed_slack_channels", "al
 set for the real workspace would only lock the playground out. Harness scope lists still apply."""
 
 
-def bot_settings(env: Settings, slack: FakeSlack, sandbox: SandboxHarness | None) -> Settings:
+def bot_settings(env: Settings, slack: PlaygroundSlack, sandbox: HarnessStandIn | None) -> Settings:
     """The app's settings: the environment's, with the playground's Slack (and sandbox Harness) in."""
     update: dict[str, Any] = {
-        "slack_bot_token": SecretStr(slack.bot_token),
+        "slack_bot_token": SecretStr(slack.token),
         "slack_signing_secret": SecretStr(slack.signing_secret),
         "slack_app_token": None,
         "slack_api_url": slack.api_url,
@@ -53,8 +54,8 @@ def bot_settings(env: Settings, slack: FakeSlack, sandbox: SandboxHarness | None
     if sandbox is not None:
         update |= {
             "harness_base_url": sandbox.base_url,
-            "harness_api_key": SecretStr(sandbox_module.API_KEY),
-            "harness_account_id": sandbox_module.ACCOUNT,
+            "harness_api_key": SecretStr(sandbox_data.API_KEY),
+            "harness_account_id": sandbox_data.ACCOUNT,
         }
     return env.model_copy(update=update)
 
@@ -66,8 +67,8 @@ class Playground:
         self.env = env
         self.port = port
         self.workspace = Workspace()
-        self.sandbox: SandboxHarness | None = None
-        self.slack: FakeSlack | None = None
+        self.sandbox: HarnessStandIn | None = None
+        self.slack: PlaygroundSlack | None = None
         self.settings: Settings | None = None
         self._runners: list[web.AppRunner] = []
         self._closing = False
@@ -98,15 +99,15 @@ class Playground:
         """
         try:
             if self.env.harness_api_key is None:
-                self.sandbox = SandboxHarness(slow_seconds=self.env.harness_timeout + SLOW_MARGIN)
+                self.sandbox = HarnessStandIn.sandbox(slow_seconds=self.env.harness_timeout + SLOW_MARGIN)
                 await self.sandbox.start()
-            self.slack = FakeSlack(self.workspace, unfurl_domains=self.env.ui_hosts)
+            self.slack = PlaygroundSlack(self.workspace, unfurl_domains=self.env.ui_hosts)
             page = web.Application(client_max_size=256 * 1024, middlewares=[self._local_only])
             self._add_routes(page)
             self.slack.add_routes(page)
             # A long poll still waiting at shutdown is simply dropped.
             self.port = await self._serve(page, self.port, shutdown_timeout=1.0, handler_cancellation=True)
-            self.slack.base_url = self.url.rstrip("/")
+            self.slack.port = self.port
             self.settings = bot_settings(self.env, self.slack, self.sandbox)
             services = build_services(self.settings)
             app_port = await self._serve(build_web_app(services), 0)
@@ -137,7 +138,7 @@ class Playground:
         return HarnessInfo(
             sandbox=self.sandbox is not None,
             host=self.env.harness_host,
-            account=sandbox_module.ACCOUNT if self.sandbox else self.env.account_id,
+            account=sandbox_data.ACCOUNT if self.sandbox else self.env.account_id,
             ui_base=self.env.harness_ui_url.rstrip("/"),
             registries=self.sandbox.registries if self.sandbox else (),
             timeout=self.env.harness_timeout,
@@ -170,7 +171,7 @@ class Playground:
         app.router.add_post("/playground/press", self._press)
         app.router.add_post("/playground/clear", self._clear)
 
-    def slack_side(self) -> FakeSlack:
+    def slack_side(self) -> PlaygroundSlack:
         """The stand-in Slack (Web API, response URLs, what is sent to the app); once started."""
         if self.slack is None:
             raise web.HTTPServiceUnavailable(text="The playground is starting.")

@@ -1,17 +1,18 @@
-"""When `python -m bot` starts the playground instead of the bot, and how it runs it until stopped."""
+"""Whether `python -m bot` starts the playground (from devtools/, in a source checkout) or the bot."""
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from typing import Final
 
 from pydantic import ValidationError
 
-from bot.playground.server import Playground
 from bot.settings import README_HINT, Settings, SettingsError, load_settings
 
 PLAYGROUND_MODE: Final = "playground"
+NO_PLAYGROUND: Final = (
+    "harbot: the playground is only in a source checkout (run `make run` there); to start the bot, set "
+    "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode). " + README_HINT
+)
 
 
 def environment() -> Settings:
@@ -48,34 +49,3 @@ def playground_reason(mode: str) -> str | None:
     if env.slack_bot_token is None and env.slack_signing_secret is None and env.slack_app_token is None:
         return "no SLACK_BOT_TOKEN set"
     return None
-
-
-def describe_harness(env: Settings) -> str:
-    """One line on which Harness the playground's app will talk to."""
-    if env.harness_api_key is None:
-        return "sandbox Harness with made-up registries (set HARNESS_API_KEY to look up your own)"
-    return f"Harness at {env.harness_host}, account {env.account_id}"
-
-
-def run(env: Settings) -> None:
-    """Serve the playground on 127.0.0.1:PORT until Ctrl-C or SIGTERM; SettingsError if the port is taken."""
-    asyncio.run(_serve(env))
-
-
-async def _serve(env: Settings) -> None:
-    playground = Playground(env, port=env.port)
-    try:
-        await playground.start()
-    except OSError as exc:
-        raise SettingsError(
-            f"harbot can't open the playground on 127.0.0.1:{env.port} ({exc.strerror or exc}): "
-            "set PORT to a free port."
-        ) from None
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await playground.stop()
