@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.background import Background
 from devtools.server import WAIT_SECONDS, Recorded
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -170,25 +171,17 @@ def message_of(call: Recorded) -> dict[str, Any]:
     return body
 
 
-async def settle() -> None:
-    """Wait (up to WAIT_SECONDS) until no answer is being worked on in the background any more.
+async def settle(background: Background) -> None:
+    """Wait (up to WAIT_SECONDS) until the bot's Background has no answer under way.
 
-    A listener acknowledges Slack and hands the slow part to the app's Background, a task of the same
-    event loop; once a response has come back, that task exists, so waiting for it is exact, not a guess.
+    A listener acknowledges Slack and hands the slow part to the Background; once a response has come
+    back, that work has been spawned, so waiting for it is exact, not a guess.
     """
     deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        running = [
-            task
-            for task in asyncio.all_tasks()
-            if not task.done() and task.get_coro().__qualname__ == "Background._run"  # type: ignore[union-attr]
-        ]
-        if not running:
-            return
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise AssertionError(f"{len(running)} listener(s) still running after {WAIT_SECONDS}s")
-        await asyncio.wait(running, timeout=remaining)
+    while background.pending:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{background.pending} answer(s) still under way after {WAIT_SECONDS}s")
+        await asyncio.sleep(0.005)
 
 
 # --- Logs --------------------------------------------------------------------------------------------

@@ -218,7 +218,7 @@ async def test_unfurl_for_someone_not_listed_shows_nothing_and_is_logged(
     guarded: Bot, logs: LogWatch
 ) -> None:
     await guarded.send_event(event_body(link_shared(LINK) | {"user": "U0STRANGER"}))
-    await settle()
+    await settle(guarded.services.background)
     assert guarded.slack.api_calls("chat.unfurl") == []
     assert guarded.harness.calls() == []
     assert logs.messages(f"unfurl refused url_ref={REF} refusal=user")

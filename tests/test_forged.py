@@ -116,7 +116,7 @@ async def test_a_request_not_signed_by_slack_is_refused_before_any_work(
     bot.harness.program(REF, Canned(body=success_body()))
     body = make_body()
     status, answer = await bot.post(body, headers=forge(body, content_type))
-    await settle()
+    await settle(bot.services.background)
     assert status == 401
     assert "docker-prod" not in answer  # not even the url_verification challenge is echoed
     assert bot.harness.requests == []
@@ -145,7 +145,7 @@ async def test_a_payload_smuggled_beside_ssl_check_is_never_dispatched(bot: Bot)
     bot.harness.program(REF, Canned(body=success_body()))
     smuggled = block_actions("refresh", REF, response_url=RESPONSE_URL) + "&ssl_check=1"
     status, _ = await bot.post(smuggled, headers={"Content-Type": FORM})
-    await settle()
+    await settle(bot.services.background)
     assert status == 200
     assert bot.harness.requests == []
     assert bot.slack.requests == []

@@ -190,7 +190,7 @@ class Example:
 
     async def finished(self, status: int) -> None:
         """Wait for the listener, then check what holds for every example on every surface."""
-        await settle()
+        await settle(self.bot.services.background)
         assert status == 200
         assert self.logs.errors() == []
         assert self.logs.messages("Unhandled request") == []

@@ -132,7 +132,7 @@ async def test_a_malformed_payload_gets_400_and_one_log_line(
     status, answer = await bot.post(
         body, headers=signed_headers(SIGNING_SECRET, body, content_type=content_type)
     )
-    await settle()
+    await settle(bot.services.background)
     assert status == 400
     assert "Traceback" not in answer
     assert len(logs.messages("malformed Slack request rejected reason=")) == 1
@@ -177,7 +177,7 @@ async def test_a_request_the_bot_does_not_handle_gets_a_clean_404(
     status, answer = await bot.post(
         body, headers=signed_headers(SIGNING_SECRET, body, content_type=content_type)
     )
-    await settle()
+    await settle(bot.services.background)
     assert status == 404
     assert json.loads(answer) == {"error": "unhandled request"}
     assert logs.errors() == []
@@ -298,7 +298,7 @@ async def _send(bot: Bot, body: str, content_type: str) -> int:
         status, answer = await bot.post(
             body, headers=signed_headers(SIGNING_SECRET, body, content_type=content_type)
         )
-        await settle()
+        await settle(bot.services.background)
     assert status in (200, 400, 404), (status, answer)
     assert "Traceback" not in answer
     assert logs.errors() == []

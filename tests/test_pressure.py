@@ -73,7 +73,7 @@ async def test_fifty_users_are_answered_once_each_while_one_lookup_hangs(make_bo
         release.set()
     assert (await hung)[0] == 200
     await bot.slack.wait_response("hung")
-    await settle()
+    await settle(bot.services.background)
 
     responses = Counter(r.path for r in bot.slack.requests if r.path.startswith("/response/"))
     assert responses == Counter({f"/response/c{i}": 1 for i in range(USERS)} | {"/response/hung": 1})

@@ -122,7 +122,7 @@ async def test_no_secret_reaches_slack_an_answer_or_the_log_on_any_surface(bot: 
     forged = command_body("payments/checkout/docker-prod", response_url=bot.slack.response_url("forged"))
     await post(forged, headers={"Content-Type": "application/x-www-form-urlencoded"})
     await post("{not json", headers=signed_headers(SIGNING_SECRET, "{not json", content_type=JSON))
-    await settle()
+    await settle(bot.services.background)
     assert len(bot.slack.api_calls("chat.unfurl")) == 1  # every surface was really exercised
     assert_no_secrets(bot, logs, *answers)
 
@@ -130,7 +130,7 @@ async def test_no_secret_reaches_slack_an_answer_or_the_log_on_any_surface(bot: 
 async def test_no_secret_in_the_traceback_when_slack_rejects_the_token(bot: Bot, logs: LogWatch) -> None:
     bot.slack.overrides["chat.postMessage"] = {"ok": False, "error": "invalid_auth"}
     await bot.send_event(event_body(dm("help")))
-    await settle()
+    await settle(bot.services.background)
     (failure,) = [r for r in logs.records if r.levelno >= logging.ERROR]
     assert "invalid_auth" in failure.getMessage()
     assert "SLACK_BOT_TOKEN" in failure.getMessage()
