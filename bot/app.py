@@ -22,7 +22,6 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import AccessPolicy
 from bot.background import Background
@@ -30,6 +29,7 @@ from bot.cards import apology_reply
 from bot.harness.client import HarnessClient
 from bot.harness.lookups import RegistryLookups
 from bot.logs import install_redaction
+from bot.metrics import METRICS_PATH, metrics_handler
 from bot.parsing import ScopeContext
 from bot.payloads import MalformedRequest, check_payload, is_ssl_check, read_payload
 from bot.settings import Settings
@@ -41,6 +41,11 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 SEEN_EVENTS_WINDOW = 15 * 60.0
 """Seconds an event id is remembered: Slack's retries come after about 1 and 5 minutes."""
+AUTHORIZE_ERROR_MESSAGE = (
+    "Sorry, I can't answer right now: my Slack set-up needs attention. An admin can run "
+    "`python -m bot doctor` to see what to fix."
+)
+"""What a user sees when Slack refuses the bot token (it was revoked, or the app reinstalled)."""
 MAX_BODY_BYTES = 256 * 1024
 """Slack's payloads are a few KB; anything far larger is not from Slack."""
 
@@ -96,11 +101,16 @@ def build_app(settings: Settings, services: Services) -> AsyncApp:
         # listener acknowledges, hands its slow part to services.background, and returns.
         process_before_response=True,
         signing_secret=secret,
-        client=AsyncWebClient(token=token, base_url=settings.slack_api_url),
+        # The token, not a client: given a client, Bolt warns "token will be unused" whenever
+        # SLACK_BOT_TOKEN is in the environment. The client it builds gets SLACK_API_URL below.
+        token=token,
         # Socket Mode messages are authenticated by the WebSocket itself; HTTP requests by signature.
         request_verification_enabled=not settings.socket_mode,
         raise_error_for_unhandled_request=False,
+        # Instead of Bolt's ":warning: We apologize … reinstall this app": Slack refused the bot token.
+        user_facing_authorize_error_message=AUTHORIZE_ERROR_MESSAGE,
     )
+    app.client.base_url = settings.slack_api_url.rstrip("/") + "/"
     seen = SeenEvents()
 
     async def drop_repeated_events(
@@ -164,7 +174,8 @@ async def handle_error(error: Exception, body: dict[str, Any], respond: AsyncRes
 
 
 def build_web_app(app: AsyncApp, services: Services) -> web.Application:
-    """The HTTP server: Slack's Request URL at POST /slack/events, and GET /healthz for load balancers.
+    """The HTTP server: Slack's Request URL at POST /slack/events, GET /healthz for load balancers, and
+    GET /metrics for Prometheus (unless METRICS=off, or METRICS_PORT serves it apart: bot.metrics).
 
     Opens the pooled Slack session when it starts. When it stops: answers under way get a grace period
     (bot.background), then the Harness client and the Slack session are closed.
@@ -214,6 +225,9 @@ def build_web_app(app: AsyncApp, services: Services) -> web.Application:
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get(HEALTH_PATH, healthz)
+    settings = services.settings
+    if settings.metrics == "on" and settings.metrics_port is None:
+        web_app.router.add_get(METRICS_PATH, metrics_handler(settings.prometheus_multiproc_dir))
     web_app.on_startup.append(open_services)
     web_app.on_shutdown.append(finish_answers)
     web_app.on_cleanup.append(close_services)
