@@ -551,3 +551,57 @@ def slash_command_envelope(text: str, *, response_url: str, envelope_id: str = "
             "trigger_id": "1.2.3",
         },
     }
+
+
+# --- Start-up checks, doctor and metrics (issue 10) --------------------------------------------------
+# Kept apart so it can move with the stand-ins: Slack's answers to the credential checks, and Harness's
+# registry list endpoint.
+
+GRANTED_SCOPES = "commands,chat:write,app_mentions:read,im:history,links:read,links:write"
+"""What auth.test reports in `x-oauth-scopes` for an app installed from manifest.yml."""
+LIST_PATH = "/gateway/har/api/v1/spaces/acc_test/+/registries?size=1"
+"""The registry list call doctor makes without a registry: account scope, one registry."""
+
+
+class CheckingSlackStandIn(SlackStandIn):
+    """The Slack stand-in, answering the credential checks as Slack does.
+
+    `auth.test` sends `scopes` in the `x-oauth-scopes` header, or `{"ok": false, "error": auth_error}`;
+    `apps.connections.open` answers `{"ok": false, "error": connections_error}` when that is set; with
+    `api_status` set, every Web API call gets that HTTP status and no JSON (Slack in trouble).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scopes: str | None = GRANTED_SCOPES
+        self.auth_error: str | None = None
+        self.connections_error: str | None = None
+        self.api_status: int | None = None
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if self.api_status is not None:
+            await self.record(request)
+            return web.Response(status=self.api_status, text="upstream trouble")
+        if method == "auth.test":
+            await self.record(request)
+            if self.auth_error is not None:
+                return web.json_response({"ok": False, "error": self.auth_error})
+            headers = {"x-oauth-scopes": self.scopes} if self.scopes is not None else {}
+            body = {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "harbot"}
+            return web.json_response({**body, "team": "Example"}, headers=headers)
+        if method == "apps.connections.open" and self.connections_error is not None:
+            await self.record(request)
+            return web.json_response({"ok": False, "error": self.connections_error})
+        return await super()._api(request)
+
+
+def program_list(harness: HarnessStandIn, answer: Canned) -> None:
+    """Answer doctor's registry list call (LIST_PATH) with `answer`."""
+    harness.program(LIST_PATH, answer)
+
+
+def registry_list_body() -> bytes:
+    """A 200 body of the registry list endpoint with one registry."""
+    registry = {"identifier": "docker-prod", "packageType": "DOCKER", "path": "acc_test/docker-prod"}
+    return json.dumps({"status": "SUCCESS", "data": {"registries": [registry], "itemCount": 1}}).encode()
