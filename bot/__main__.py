@@ -37,13 +37,13 @@ def configure_logging(level: str, fmt: Literal["text", "json"] = "text") -> None
         logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-async def wait_for_stop() -> None:
-    """Return on SIGINT or SIGTERM (a platform stopping the dyno)."""
+def stop_signal() -> asyncio.Event:
+    """An event set on SIGINT or SIGTERM (a platform stopping the dyno), from now on."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+    return stop
 
 
 async def bind(runner: web.AppRunner, host: str, port: int, variable: str) -> None:
@@ -85,6 +85,7 @@ async def serve_metrics(settings: Settings) -> web.AppRunner | None:
 
 async def run_http(settings: Settings, reason: str) -> None:
     """Check the bot token, listen on HOST:PORT, say so once bound, and serve until stopped."""
+    stop = stop_signal()
     await startup.check_slack(settings)
     services = build_services(settings)
     runner = web.AppRunner(build_web_app(build_app(settings, services), services), access_log=None)
@@ -95,7 +96,7 @@ async def run_http(settings: Settings, reason: str) -> None:
         metrics_runner = await serve_metrics(settings)
         announce("HTTP mode", reason, f"listening on {settings.host}:{settings.port} ({ROUTES})")
         logger.info("harbot serving HTTP on port %d (%s)", settings.port, ROUTES)
-        await wait_for_stop()
+        await stop.wait()
     finally:
         if metrics_runner is not None:
             await metrics_runner.cleanup()
@@ -112,6 +113,7 @@ async def run_socket_mode(settings: Settings, services: Services) -> None:
     """Connect to Slack over Socket Mode and serve until stopped."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+    stop = stop_signal()
     app = build_app(settings, services)
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
     handler = AsyncSocketModeHandler(app, app_token)
@@ -120,7 +122,7 @@ async def run_socket_mode(settings: Settings, services: Services) -> None:
     try:
         await handler.connect_async()  # type: ignore[no-untyped-call]
         logger.info("harbot connected to Slack in Socket Mode")
-        await wait_for_stop()
+        await stop.wait()
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
         await services.background.aclose()
