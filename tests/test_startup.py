@@ -10,11 +10,14 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
+import aiohttp
 import pytest
 
-from tests.conftest import APP_TOKEN, BOT_TOKEN, HARNESS_KEY, SECRETS, SIGNING_SECRET
-from tests.standins import CheckingSlackStandIn, closed_url
+from bot.app import AUTHORIZE_ERROR_MESSAGE
+from tests.conftest import APP_TOKEN, BOT_TOKEN, HARNESS_KEY, SECRETS, SIGNING_SECRET, Bot
+from tests.standins import CheckingSlackStandIn, SlackStandIn, closed_url
 from tests.test_main import clean_env, free_port
 
 START_UP_BOUND = 10.0
@@ -204,3 +207,31 @@ async def test_socket_mode_retries_an_unreachable_slack_one_line_per_attempt() -
     lines.append(await stop(process))
     assert "Traceback" not in "".join(lines)
     assert sum("Slack unreachable" in line for line in lines) >= 2
+
+
+async def test_metrics_port_serves_metrics_on_its_own_port(checking_slack: CheckingSlackStandIn) -> None:
+    env = bot_env(checking_slack.api_url, METRICS_PORT=str(free_port()))
+    process = await start(env)
+    assert process.stdout is not None
+    try:
+        await read_line_with(process.stdout, "listening on")
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{env['METRICS_PORT']}/metrics") as response:
+                metrics = await response.text()
+            async with session.get(f"http://127.0.0.1:{env['PORT']}/metrics") as public:
+                public_status = public.status
+    finally:
+        await stop(process)
+    assert "harbot_cache_total" in metrics
+    assert public_status == 404
+
+
+async def test_a_token_slack_refuses_later_gets_our_message_not_bolts(
+    make_bot: Any, slack: SlackStandIn
+) -> None:
+    bot: Bot = await make_bot()
+    slack.overrides["auth.test"] = {"ok": False, "error": "token_revoked"}
+    status, body = await bot.command("payments/checkout/docker-prod")
+    assert status == 200
+    assert body == AUTHORIZE_ERROR_MESSAGE
+    assert "apologize" not in body
