@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import errno
 import logging
+import os
 import signal
 import socket
 import sys
@@ -56,7 +57,9 @@ async def bind(runner: web.AppRunner, host: str, port: int, variable: str) -> No
 
 def bind_error(host: str, port: int, variable: str, exc: OSError) -> str:
     """One line on why the server could not listen, naming the variable to change."""
-    reason = exc.strerror or type(exc).__name__
+    # asyncio's strerror repeats the address; the errno's own text is the part worth a line.
+    reason = os.strerror(exc.errno) if exc.errno and not isinstance(exc, socket.gaierror) else None
+    reason = reason or exc.strerror or type(exc).__name__
     if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
         return (
             f"harbot can't listen on HOST={host!r} ({reason}): set HOST to an address of this machine, "

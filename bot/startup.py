@@ -78,29 +78,32 @@ def check_token_shapes(settings: Settings) -> None:
         )
     if bot is not None and not bot.startswith(BOT_PREFIX):
         raise SettingsError(
-            f"harbot can't start: SLACK_BOT_TOKEN (value not shown) is {_kind(bot)}, not a bot token: "
-            f"use the token from {BOT_PAGE}. " + README_TROUBLE
+            f"harbot can't start: SLACK_BOT_TOKEN (value not shown) {_kind(bot)}, and it must be a bot "
+            f"token (xoxb-…): copy it from {BOT_PAGE}. " + README_TROUBLE
         )
     if app is not None and not app.startswith(APP_PREFIX):
         raise SettingsError(
-            f"harbot can't start: SLACK_APP_TOKEN (value not shown) is {_kind(app)}, not an app-level "
-            f"token (xapp-…): create one on {APP_PAGE}. " + README_TROUBLE
+            f"harbot can't start: SLACK_APP_TOKEN (value not shown) {_kind(app)}, and it must be an "
+            f"app-level token (xapp-…): create one on {APP_PAGE}. " + README_TROUBLE
         )
 
 
 def _kind(token: str) -> str:
     if token.startswith(BOT_PREFIX):
-        return "a bot token (xoxb-…)"
+        return "is a bot token (xoxb-…)"
     if token.startswith(APP_PREFIX):
-        return "an app-level token (xapp-…)"
+        return "is an app-level token (xapp-…)"
     if token.startswith(USER_PREFIX):
-        return "a user token (xoxp-…)"
-    return "not a Slack token (they start with xoxb- or xapp-)"
+        return "is a user token (xoxp-…)"
+    return "does not look like a Slack token"
 
 
 def web_client(settings: Settings, token: str) -> AsyncWebClient:
     """A Web API client for the checks: short timeouts, SLACK_API_URL."""
-    return AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=CALL_TIMEOUT)
+    # No retry handlers: a failed check is reported (HTTP) or retried with backoff (Socket Mode) here.
+    return AsyncWebClient(
+        token=token, base_url=settings.slack_api_url, timeout=CALL_TIMEOUT, retry_handlers=[]
+    )
 
 
 async def auth_test(settings: Settings) -> BotIdentity:

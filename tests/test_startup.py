@@ -122,7 +122,7 @@ async def test_swapped_tokens_are_named_as_swapped(checking_slack: CheckingSlack
 async def test_a_garbage_app_token_stops_before_socket_mode(checking_slack: CheckingSlackStandIn) -> None:
     ended = await run_to_end(bot_env(checking_slack.api_url, SLACK_APP_TOKEN="garbage-SENTINEL"))
     assert_one_friendly_stop(ended, "SLACK_APP_TOKEN")
-    assert "not a Slack token" in ended.err
+    assert "does not look like a Slack token" in ended.err
 
 
 async def test_a_busy_port_is_one_line_naming_port(checking_slack: CheckingSlackStandIn) -> None:
