@@ -69,9 +69,11 @@ CACHE: Final = Counter(
 )
 SLACK_POSTS: Final = Counter("harbot_slack_posts", "Answers posted to Slack, by outcome.", ["outcome"])
 
-# Children bound once, so the hot path is a dict lookup and an increment.
-_CACHE_RESULTS: Final = {result: CACHE.labels(result) for result in ("hit", "miss", "coalesced")}
-_SLACK_OUTCOMES: Final = {outcome: SLACK_POSTS.labels(outcome) for outcome in SLACK_POST_OUTCOMES}
+CACHE_RESULTS: Final = ("hit", "miss", "coalesced")
+# Children bound once, at first use, so the hot path is a dict lookup and an increment. Not at import:
+# in multiprocess mode each child opens a file in PROMETHEUS_MULTIPROC_DIR, which settings check first.
+_cache: dict[str, Counter] = {}
+_slack_posts: dict[str, Counter] = {}
 _lookups: dict[tuple[str, str], Counter] = {}
 _durations: dict[str, Histogram] = {}
 _statuses: dict[str | int, Counter] = {}
@@ -100,12 +102,22 @@ def record_harness_request(status: int | str) -> None:
 
 def record_cache(result: str) -> None:
     """One lookup through the cache: `hit`, `miss` or `coalesced` (joined a lookup already in flight)."""
-    _CACHE_RESULTS[result].inc()
+    counter = _cache.get(result)
+    if counter is None:
+        if result not in CACHE_RESULTS:
+            raise KeyError(result)
+        counter = _cache[result] = CACHE.labels(result)
+    counter.inc()
 
 
 def record_slack_post(outcome: str) -> None:
     """One answer posted to Slack; `outcome` is one of SLACK_POST_OUTCOMES (KeyError otherwise)."""
-    _SLACK_OUTCOMES[outcome].inc()
+    counter = _slack_posts.get(outcome)
+    if counter is None:
+        if outcome not in SLACK_POST_OUTCOMES:
+            raise KeyError(outcome)
+        counter = _slack_posts[outcome] = SLACK_POSTS.labels(outcome)
+    counter.inc()
 
 
 def outcome_of(error: BaseException) -> str:

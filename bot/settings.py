@@ -7,6 +7,7 @@ shows them.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit
@@ -110,6 +111,13 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("prometheus_multiproc_dir")
+    @classmethod
+    def _writable_dir(cls, value: str | None) -> str | None:
+        if value is not None and not (os.path.isdir(value) and os.access(value, os.W_OK)):
+            raise ValueError("is not a writable directory (the worker launcher creates it, empty)")
+        return value
 
     @field_validator(
         "slack_bot_token",

@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.metrics import record_slack_post, render
@@ -121,6 +122,11 @@ def test_slack_posts_count_by_outcome() -> None:
         (("outcome", "retried_ok"),): 1,
         (("outcome", "failed"),): 1,
     }
+
+
+def test_an_unknown_slack_post_outcome_is_refused() -> None:
+    with pytest.raises(KeyError):
+        record_slack_post("maybe")
 
 
 async def test_metrics_off_serves_no_metrics(make_bot: Any) -> None:

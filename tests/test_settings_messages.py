@@ -41,6 +41,11 @@ def message_for(**values: str) -> str:
         ({"log_format": "xml"}, "LOG_FORMAT='xml'", "text or json"),
         ({"metrics": "maybe"}, "METRICS='maybe'", "on or off"),
         ({"metrics_port": "0"}, "METRICS_PORT='0'", "such as 9100"),
+        (
+            {"prometheus_multiproc_dir": "/nonexistent/harbot"},
+            "PROMETHEUS_MULTIPROC_DIR='/nonexistent/harbot'",
+            "writable directory",
+        ),
     ],
 )
 def test_each_error_names_the_variable_its_value_and_its_own_example(
