@@ -108,7 +108,15 @@ async def run_http(settings: Settings, reason: str) -> None:
 
 async def start_socket_mode(settings: Settings) -> None:
     """Check both tokens (retrying while Slack is out of reach), then serve in Socket Mode."""
-    await startup.wait_for_slack(settings)
+    stop = stop_signal()
+    checking = asyncio.create_task(startup.wait_for_slack(settings))
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait((checking, stopping), return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not checking.done():  # stopped while Slack was out of reach
+        checking.cancel()
+        return
+    checking.result()  # CredentialError, if Slack refused a token
     await run_socket_mode(settings, build_services(settings))
 
 

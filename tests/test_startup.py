@@ -235,3 +235,23 @@ async def test_a_token_slack_refuses_later_gets_our_message_not_bolts(
     assert status == 200
     assert body == AUTHORIZE_ERROR_MESSAGE
     assert "apologize" not in body
+
+
+async def test_socket_mode_connects_after_its_checks(checking_slack: CheckingSlackStandIn) -> None:
+    process = await start(bot_env(checking_slack.api_url, SLACK_APP_TOKEN=APP_TOKEN))
+    assert process.stderr is not None
+    lines = await read_line_with(process.stderr, "connected to Slack in Socket Mode")
+    lines.append(await stop(process))
+    assert process.returncode == 0
+    assert "Traceback" not in "".join(lines)
+    assert len(checking_slack.api_calls("auth.test")) == 1
+    assert len(checking_slack.api_calls("apps.connections.open")) == 2  # the check, then the socket's
+
+
+async def test_socket_mode_stops_cleanly_while_slack_is_unreachable() -> None:
+    process = await start(bot_env(closed_url() + "/api/", SLACK_APP_TOKEN=APP_TOKEN))
+    assert process.stderr is not None
+    await read_line_with(process.stderr, "attempt 1,")
+    rest = await stop(process)
+    assert process.returncode == 0
+    assert "Traceback" not in rest
