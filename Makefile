@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint lock bench clean
+.PHONY: run doctor test lint lock bench clean
 
 $(BIN)/.installed: pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 
 run: $(BIN)/.installed
 	@$(BIN)/python -m bot
+
+# Is the set-up right? One line per check; `make doctor REGISTRY=org/project/registry` also looks one up.
+doctor: $(BIN)/.installed
+	@$(BIN)/python -m bot doctor $(REGISTRY)
 
 LINTED := bot devtools tests $(wildcard bench)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bot.access import Asker, NotAllowed
 from bot.cards import Reply, error_reply, refusal_reply, registry_card
 from bot.harness.errors import HarnessError
+from bot.metrics import outcome_of, record_lookup
 from bot.refs import RegistryRef
 
 if TYPE_CHECKING:
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 logger = logging.getLogger(__name__)
+
+LOOKUP_LINE = (
+    "lookup surface=%(surface)s ref=%(ref)s outcome=%(outcome)s latency_ms=%(latency_ms)d "
+    "user=%(user)s channel=%(channel)s"
+)
 
 
 @dataclass(frozen=True)
@@ -42,26 +48,33 @@ async def fetch(
     line per lookup, naming the surface, the registry, the outcome and who asked.
     """
     started = time.monotonic()
-    outcome = "ok"
+    outcome = label = "ok"
     try:
         services.access.check(asker, ref)
         return await services.lookups.get(ref, fresh=fresh)
     except NotAllowed as exc:
-        outcome = f"refused({exc.refusal})"
+        outcome, label = f"refused({exc.refusal})", "refused"
         raise
     except HarnessError as exc:
-        outcome = type(exc).__name__
+        outcome, label = type(exc).__name__, outcome_of(exc)
+        raise
+    except Exception:
+        outcome = label = "error"
         raise
     finally:
-        logger.info(
-            "lookup surface=%s ref=%s outcome=%s latency_ms=%d user=%s channel=%s",
-            surface,
-            ref.path,
-            outcome,
-            (time.monotonic() - started) * 1000,
-            asker.user or "-",
-            asker.channel or "-",
-        )
+        elapsed = time.monotonic() - started
+        record_lookup(surface, label, elapsed)
+        if logger.isEnabledFor(logging.INFO):
+            fields = {
+                "surface": surface,
+                "ref": ref.path,
+                "outcome": outcome,
+                "latency_ms": int(elapsed * 1000),
+                "user": asker.user or "-",
+                "channel": asker.channel or "-",
+            }
+            # The fields go twice: into the text (plain logs), and as keys of their own (LOG_FORMAT=json).
+            logger.info(LOOKUP_LINE, fields, extra=fields)
 
 
 async def look_up(

@@ -7,22 +7,32 @@ has run, every log record created in the process has each configured secret valu
 
 It works at record creation (`logging.setLogRecordFactory`), not as a handler filter, so it covers
 handlers added later too (a platform's, pytest's), and costs nothing for records below the level.
+
+`formatter(fmt)` gives the formatter for LOG_FORMAT: plain text (the default), or one JSON object per
+line from python-json-logger, with `time`, `level`, `logger`, `message`, and each field a record carries
+in `extra` (a lookup's `surface`, `ref`, `outcome`, `latency_ms`…) as a key of its own. The JSON
+formatter formats tracebacks itself, so it redacts them itself too.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from pythonjsonlogger.json import JsonFormatter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from bot.settings import Settings
 
-__all__ = ["REDACTED", "install_redaction", "redact"]
+__all__ = ["REDACTED", "TEXT_FORMAT", "RedactingJsonFormatter", "formatter", "install_redaction", "redact"]
 
 REDACTED: Final = "[redacted]"
+TEXT_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+JSON_FIELDS: Final = "%(asctime)s %(levelname)s %(name)s %(message)s"
+JSON_RENAMED: Final = {"asctime": "time", "levelname": "level", "name": "logger"}
 MIN_SECRET_CHARS: Final = 8
 """Shorter values are not redacted: replacing every "abc" in the logs would hide more than it protects."""
 
@@ -95,3 +105,24 @@ def _scrub(record: logging.LogRecord) -> None:
             record.exc_text = clean
     if record.stack_info:
         record.stack_info = redact(record.stack_info)
+
+
+class RedactingJsonFormatter(JsonFormatter):
+    """python-json-logger's formatter, with secrets redacted from the tracebacks it formats itself."""
+
+    def formatException(self, ei: Any) -> str | list[str]:  # type: ignore[override] # (the library's own signature)
+        formatted = super().formatException(ei)
+        return redact(formatted) if isinstance(formatted, str) else [redact(line) for line in formatted]
+
+    def formatStack(self, stack_info: str) -> str | list[str]:  # type: ignore[override]
+        formatted = super().formatStack(stack_info)
+        return redact(formatted) if isinstance(formatted, str) else [redact(line) for line in formatted]
+
+
+def formatter(fmt: Literal["text", "json"]) -> logging.Formatter:
+    """The formatter for LOG_FORMAT: one plain line per record, or one JSON object per line."""
+    if fmt == "json":
+        return RedactingJsonFormatter(
+            JSON_FIELDS, datefmt="%Y-%m-%dT%H:%M:%S%z", rename_fields=JSON_RENAMED, timestamp=False
+        )
+    return logging.Formatter(TEXT_FORMAT)

@@ -26,10 +26,12 @@ def environment() -> Settings:
         load_settings()
         raise
     if env.harness_api_key is not None and not env.account_id:
+        # The sandbox hint only where the playground would start: with no Slack credential at all.
+        slack_set = env.slack_bot_token or env.slack_signing_secret or env.slack_app_token
+        sandbox = "" if slack_set else " (or unset HARNESS_API_KEY to try the playground's sandbox)"
         raise SettingsError(
             "harbot can't tell which Harness account to use: set HARNESS_ACCOUNT_ID, or use a Harness "
-            "API key of the form pat.<accountId>.<id>.<secret> (or unset HARNESS_API_KEY to try the "
-            "playground's sandbox). " + README_HINT
+            f"API key of the form pat.<accountId>.<id>.<secret>{sandbox}. " + README_HINT
         )
     return env
 

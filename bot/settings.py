@@ -6,6 +6,8 @@ shows them.
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import re
 from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit
@@ -31,13 +33,34 @@ _SECRET_TEXT: Final = re.compile(r"[\x21-\x7e]+")
 def _http_url(value: str) -> str:
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an http(s) URL such as https://app.harness.io")
+        raise ValueError("is not an http(s) URL")
     if parts.query or parts.fragment:
         raise ValueError("must not have a query string or fragment")
     return value.strip()
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine (localhost, 127.0.0.0/8, ::1): nothing sent there leaves it."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _https_unless_loopback(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "https" and not is_loopback(parts.hostname or ""):
+        raise ValueError(
+            "must be https, because http would send a secret in clear (http is allowed only for a "
+            "loopback host, such as http://127.0.0.1:8080)"
+        )
+    return value
+
+
 HttpUrlText = Annotated[str, AfterValidator(_http_url)]
+SecureUrlText = Annotated[str, AfterValidator(_http_url), AfterValidator(_https_unless_loopback)]
 
 
 class SettingsError(Exception):
@@ -52,11 +75,11 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
-    slack_api_url: HttpUrlText = DEFAULT_SLACK_API_URL
+    slack_api_url: SecureUrlText = DEFAULT_SLACK_API_URL
 
     harness_api_key: SecretStr | None = None
     harness_account_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    harness_base_url: HttpUrlText = DEFAULT_HARNESS_BASE_URL
+    harness_base_url: SecureUrlText = DEFAULT_HARNESS_BASE_URL
     harness_ui_url: HttpUrlText = DEFAULT_HARNESS_UI_URL
     harness_default_org: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
     harness_default_project: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
@@ -73,6 +96,28 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"  # noqa: S104 (platforms route to the dyno on every interface)
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
     log_level: str = Field(default="INFO", pattern=r"^(?i:debug|info|warning|error)$")
+    log_format: Literal["text", "json"] = "text"
+    metrics: Literal["on", "off"] = "on"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    prometheus_multiproc_dir: str | None = None
+    """Set by the worker launcher: prometheus_client then keeps each process's figures in files there."""
+
+    @field_validator("log_format", "metrics", "unfurl_policy", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_port", "prometheus_multiproc_dir", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("prometheus_multiproc_dir")
+    @classmethod
+    def _writable_dir(cls, value: str | None) -> str | None:
+        if value is not None and not (os.path.isdir(value) and os.access(value, os.W_OK)):
+            raise ValueError("is not a writable directory (the worker launcher creates it, empty)")
+        return value
 
     @field_validator(
         "slack_bot_token",
@@ -124,9 +169,7 @@ class Settings(BaseSettings):
     def _slack_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for entry in value:
             if not _SLACK_ID.fullmatch(entry):
-                raise ValueError(
-                    f"has {entry!r}, which is not a Slack id (they look like T012AB3CD, C012AB3CD, U012AB3CD)"
-                )
+                raise ValueError(f"has {entry!r}, which is not a Slack id")
         return value
 
     @field_validator("allowed_harness_scopes")
@@ -136,10 +179,7 @@ class Settings(BaseSettings):
             parts = entry.split("/")
             valid = len(parts) <= 2 and all(_IDENTIFIER.fullmatch(part) for part in parts)
             if entry != ACCOUNT_SCOPE and not valid:
-                raise ValueError(
-                    f"has {entry!r}: entries are an org identifier (payments), an org/project "
-                    f"(payments/checkout) or {ACCOUNT_SCOPE}"
-                )
+                raise ValueError(f"has {entry!r}, which is not an org, an org/project or {ACCOUNT_SCOPE}")
         return value
 
     @model_validator(mode="after")
@@ -204,11 +244,7 @@ def load_settings(mode: Mode = "auto") -> Settings:
     try:
         settings = Settings().for_mode(mode)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
-            problems.append(f"{name} {_plain(error['msg'])}")
-        raise SettingsError("harbot can't start: " + "; ".join(problems) + ". " + README_HINT) from None
+        raise SettingsError(describe(exc)) from None
     missing = settings.missing()
     if missing:
         label = "Socket Mode" if settings.socket_mode else "HTTP mode"
@@ -224,8 +260,62 @@ def load_settings(mode: Mode = "auto") -> Settings:
     return settings
 
 
-def _plain(message: str) -> str:
-    return message.removeprefix("Value error, ")
+SECRETS: Final = frozenset({"slack_bot_token", "slack_signing_secret", "slack_app_token", "harness_api_key"})
+"""Settings whose value no message repeats, even a malformed one."""
+MAX_SHOWN: Final = 80
+"""Characters of a bad value echoed in a message; a longer one is cut."""
+EXPECTED: Final[dict[str, str]] = {
+    "slack_bot_token": "the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page",
+    "slack_signing_secret": "the Signing Secret from your Slack app's Basic Information page",
+    "slack_app_token": "an app-level token with connections:write (xapp-…), from Basic Information",
+    "slack_api_url": "an https URL such as https://slack.com/api/",
+    "harness_api_key": "a Harness API key such as pat.<accountId>.<id>.<secret>",
+    "harness_account_id": "a Harness account id such as px7xd_BFRCi-pfWPYXVjvw",
+    "harness_base_url": "an https URL such as https://app.harness.io/gateway",
+    "harness_ui_url": "an https URL such as https://app.harness.io",
+    "harness_default_org": "an org identifier such as payments",
+    "harness_default_project": "a project identifier such as checkout",
+    "harness_timeout": "seconds, more than 0 and at most 30, such as 5",
+    "harness_unfurl_domains": "host names, comma-separated, such as harness.example.com",
+    "unfurl_policy": "internal, everywhere or nowhere",
+    "allowed_slack_teams": "workspace ids, comma-separated, such as T012AB3CD",
+    "allowed_slack_channels": "channel ids, comma-separated, such as C012AB3CD,G012AB3CD",
+    "allowed_slack_users": "user ids, comma-separated, such as U012AB3CD",
+    "allowed_harness_scopes": "orgs and org/projects, comma-separated, such as payments,platform/ci,@account",
+    "host": "an address of this machine, such as 0.0.0.0 or 127.0.0.1",
+    "port": "a port number from 1 to 65535, such as 3000",
+    "log_level": "DEBUG, INFO, WARNING or ERROR",
+    "log_format": "text or json",
+    "metrics": "on or off",
+    "metrics_port": "a port number from 1 to 65535, such as 9100",
+    "prometheus_multiproc_dir": "a writable directory such as /tmp/harbot-metrics",
+}
+"""What each setting should hold, with an example: the end of every message about it."""
+
+
+def describe(exc: ValidationError) -> str:
+    """One paragraph naming each bad variable, its value (never a secret's) and what it should be."""
+    problems = []
+    for error in exc.errors():
+        if not error["loc"]:
+            problems.append(error["msg"].removeprefix("Value error, "))
+            continue
+        field = str(error["loc"][0])
+        reason = "is not valid"
+        if error["type"] == "value_error":
+            reason = str(error.get("ctx", {}).get("error", "is not valid"))
+        if field in SECRETS:
+            subject = f"{field.upper()} (value not shown)"
+        else:
+            subject = f"{field.upper()}={_shown(error.get('input'))}"
+        expected = EXPECTED.get(field)
+        problems.append(f"{subject} {reason}" + (f": use {expected}" if expected else ""))
+    return "harbot can't start: " + "; ".join(problems) + ". " + README_HINT
+
+
+def _shown(value: object) -> str:
+    text = value if isinstance(value, str) else str(value)
+    return repr(text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…")
 
 
 def _join(names: list[str]) -> str:

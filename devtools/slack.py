@@ -121,6 +121,8 @@ class SlackStandIn(Server):
         """What `auth.test`'s `x-oauth-scopes` header lists."""
         self.auth_error: str | None = None
         """When set (`invalid_auth`, `account_inactive`, …), `auth.test` fails with it."""
+        self.api_status: int | None = None
+        """When set, every Web API call gets this HTTP status and no JSON (Slack in trouble)."""
         self.check_blocks = check_blocks
         self.overrides: dict[str, dict[str, Any]] = {}
         self.envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -254,6 +256,8 @@ class SlackStandIn(Server):
     async def _api(self, request: web.Request) -> web.Response:
         recorded = await self.record(request)
         method = request.match_info["method"]
+        if self.api_status is not None:
+            return web.Response(status=self.api_status, text="upstream trouble")
         if method in self.overrides:
             return web.json_response(self.overrides[method])
         if method == "apps.connections.open":

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.background import Background
+from devtools.harness import Canned, HarnessStandIn
 from devtools.server import WAIT_SECONDS, Recorded
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -275,3 +276,22 @@ def slash_command_envelope(text: str, *, response_url: str, envelope_id: str = "
             "trigger_id": "1.2.3",
         },
     }
+
+
+# --- Start-up checks, doctor and metrics ------------------------------------------------------------------
+
+LIST_PATH = "spaces/acc_test/+/registries"
+"""The registry list endpoint at account scope, as HarnessStandIn.program_path names it."""
+LIST_CALL = "/gateway/har/api/v1/spaces/acc_test/+/registries?size=1"
+"""The registry list call doctor makes without a registry: account scope, one registry."""
+
+
+def program_list(harness: HarnessStandIn, answer: Canned) -> None:
+    """Answer doctor's registry list call with `answer`."""
+    harness.program_path(LIST_PATH, answer)
+
+
+def registry_list_body() -> bytes:
+    """A 200 body of the registry list endpoint with one registry."""
+    registry = {"identifier": "docker-prod", "packageType": "DOCKER", "path": "acc_test/docker-prod"}
+    return json.dumps({"status": "SUCCESS", "data": {"registries": [registry], "itemCount": 1}}).encode()

@@ -88,7 +88,7 @@ def test_a_malformed_list_stops_start_up_naming_the_variable(monkeypatch: pytest
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
     monkeypatch.setenv("HARNESS_API_KEY", HARNESS_KEY)
     monkeypatch.setenv("ALLOWED_SLACK_USERS", "U1,alice")
-    with pytest.raises(SettingsError, match="ALLOWED_SLACK_USERS has 'alice'"):
+    with pytest.raises(SettingsError, match="ALLOWED_SLACK_USERS='U1,alice' has 'alice'"):
         load_settings("http")
 
 

@@ -14,12 +14,15 @@ MAY_IMPORT: dict[str, set[str]] = {
     "refs": set(),
     "settings": set(),
     "modes": {"settings"},
+    "metrics": set(),
+    "startup": {"settings"},
+    "doctor": {"settings", "startup", "harness", "parsing", "refs"},
     "logs": {"settings"},
     "parsing": {"refs"},
-    "harness": {"refs"},
+    "harness": {"refs", "metrics"},
     "access": {"refs", "settings"},
     "cards": {"refs", "parsing", "harness"},
-    "answers": {"refs", "access", "cards", "harness", "services"},
+    "answers": {"refs", "access", "cards", "harness", "metrics", "services"},
     "commands": {"refs", "parsing", "cards", "answers", "access", "services"},
     "background": {"slack"},
     "services": {"settings", "logs", "parsing", "harness", "access", "background", "slack"},
@@ -34,7 +37,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "services",
         "slack",
     },
-    "slack": {"cards", "listeners", "services"},
+    "slack": {"cards", "listeners", "metrics", "services"},
 }
 
 

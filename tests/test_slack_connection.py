@@ -47,7 +47,7 @@ async def test_socket_mode_opens_the_session_and_closes_it_when_stopped(
         slack_app_token=APP_TOKEN, slack_api_url=slack.api_url, harness_base_url=harness.base_url
     )
     services = build_services(settings)
-    running = asyncio.create_task(run_socket_mode(services))
+    running = asyncio.create_task(run_socket_mode(settings, services))
     await slack.wait_api("apps.connections.open")
     assert services.slack.is_open
     await slack.envelopes.put(

@@ -29,6 +29,7 @@ from bot.harness.errors import (
 )
 from bot.harness.models import ErrorBody, Registry, RegistryResponse
 from bot.harness.transport import StackTransport
+from bot.metrics import record_harness_request
 from bot.refs import RegistryRef
 
 logger = logging.getLogger(__name__)
@@ -150,6 +151,7 @@ class HarnessClient:
         return random.uniform(0, self._backoff * 2 ** (attempts - 1)) + 0.05  # noqa: S311 (jitter, not crypto)
 
     async def _attempt(self, ref: RegistryRef, attempt_timeout: float) -> Registry:
+        answered = False
         try:
             async with self._http.stream(
                 "GET",
@@ -157,6 +159,8 @@ class HarnessClient:
                 headers={"x-api-key": self._api_key},
                 timeout=httpx.Timeout(attempt_timeout),
             ) as response:
+                record_harness_request(response.status_code)
+                answered = True
                 try:
                     body = await self._read_capped(response, ref)
                 except httpx.DecodingError as exc:
@@ -170,10 +174,14 @@ class HarnessClient:
                         ) from exc
                     body = b""  # an error status says what happened; its body is only detail
         except httpx.TimeoutException as exc:
+            if not answered:  # one count per attempt: a body cut short after the status counts as that
+                record_harness_request("timeout")
             message = f"Harness at {self._host} did not answer within {attempt_timeout:.1f}s"
             error: HarnessError = HarnessTimeout(message, ref=ref, host=self._host)
             raise _Retry(error) from exc
         except httpx.TransportError as exc:
+            if not answered:
+                record_harness_request("connection")
             error = HarnessConnectionError(
                 f"could not reach Harness at {self._host}: {type(exc).__name__}", ref=ref, host=self._host
             )

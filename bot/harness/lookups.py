@@ -16,6 +16,7 @@ from typing import Final
 
 from bot.harness.client import HarnessClient
 from bot.harness.models import Registry
+from bot.metrics import record_cache
 from bot.refs import RegistryRef
 
 DEFAULT_TTL: Final = 60.0
@@ -42,12 +43,16 @@ class RegistryLookups:
             cached = self._cache.get(ref)
             if cached is not None and time.monotonic() - cached[0] < self._ttl:
                 self._cache.move_to_end(ref)
+                record_cache("hit")
                 return cached[1]
         task = self._in_flight.get(ref)
         if task is None:
+            record_cache("miss")
             task = asyncio.create_task(self._fetch(ref))
             self._in_flight[ref] = task
             task.add_done_callback(functools.partial(self._forget, ref))
+        else:
+            record_cache("coalesced")
         # shield: one waiter giving up (its Slack request ended) must not cancel the others' lookup.
         return await asyncio.shield(task)
 

@@ -15,6 +15,7 @@ from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.listeners import register_listeners
+from bot.metrics import METRICS_PATH, metrics_handler
 from bot.slack.entry import EVENTS_PATH, HEALTH_PATH, MAX_BODY_BYTES, Entry
 from bot.slack.failures import handle_error
 
@@ -79,7 +80,8 @@ def _pooled_respond(services: Services) -> Callable[..., Awaitable[None]]:
 
 
 def build_web_app(services: Services, app: AsyncApp | None = None) -> web.Application:
-    """The HTTP server: Slack's Request URL at POST /slack/events, and GET /healthz for load balancers.
+    """The HTTP server: Slack's Request URL at POST /slack/events, GET /healthz for load balancers, and
+    GET /metrics for Prometheus (unless METRICS=off, or METRICS_PORT serves it apart: bot.metrics).
 
     The services start with the server and are closed when it stops (answers under way get a grace
     period first: bot.background).
@@ -101,6 +103,9 @@ def build_web_app(services: Services, app: AsyncApp | None = None) -> web.Applic
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post(EVENTS_PATH, entry.http_handler(secret.get_secret_value()))
     web_app.router.add_get(HEALTH_PATH, healthz)
+    settings = services.settings
+    if settings.metrics == "on" and settings.metrics_port is None:
+        web_app.router.add_get(METRICS_PATH, metrics_handler(settings.prometheus_multiproc_dir))
     web_app.on_startup.append(start)
     web_app.on_shutdown.append(stop)
     return web_app

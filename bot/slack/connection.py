@@ -28,6 +28,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.metrics import record_slack_post
+
 logger = logging.getLogger(__name__)
 
 SLACK_TIMEOUT: Final = 30.0
@@ -149,7 +151,7 @@ class SlackConnection:
         The message is serialised once. Failures are logged here, once, and never raised.
         """
         body = json.dumps(message, ensure_ascii=False).encode("utf-8")
-        outcome = "?"
+        outcome, retriable = "?", True
         for attempt in range(1, self._max_attempts + 1):
             retry_after: float | None = None
             try:
@@ -157,13 +159,15 @@ class SlackConnection:
                 async with session.post(url, data=body, headers=JSON_HEADERS) as response:
                     await response.read()
                     if response.status < 300:
+                        record_slack_post("ok" if attempt == 1 else "retried_ok")
                         return True
                     outcome = f"status={response.status}"
-                    if response.status not in RETRIED_STATUSES:
+                    retriable = response.status in RETRIED_STATUSES
+                    if not retriable:
                         break
                     retry_after = _seconds(response.headers.get("Retry-After"))
             except (aiohttp.ClientError, TimeoutError) as exc:
-                outcome = f"error={type(exc).__name__}"
+                outcome, retriable = f"error={type(exc).__name__}", True
             if attempt == self._max_attempts:
                 break
             await asyncio.sleep(self._delay(attempt, retry_after))

@@ -9,6 +9,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from bot.cards import apology_reply
+from bot.metrics import record_slack_post
 
 if TYPE_CHECKING:
     from bot.slack.connection import Respond
@@ -52,6 +53,7 @@ async def handle_error(error: Exception, body: dict[str, Any], respond: Respond 
     if trouble is not None:
         level, what = trouble
         logger.log(level, "answer to %s not delivered: %s", kind, what)
+        record_slack_post("failed")
         return
     logger.error("unhandled error type=%s command=%s", type(error).__name__, kind, exc_info=error)
     # Only commands and button clicks carry a response_url; an event's error is in the log alone.

@@ -15,14 +15,16 @@ from tests.test_main import clean_env
 # module imported on the way.
 START_WITHOUT_SERVING = """
 import sys
-import aiohttp.web
 import bot.__main__ as entry
 
-async def connect(services):
-    entry.socket_mode_client(services)
+async def http(settings, reason):
+    entry.build_web_app(entry.build_services(settings))
 
-aiohttp.web.run_app = lambda *args, **kwargs: None
-entry.run_socket_mode = connect
+async def socket_mode(settings):
+    entry.socket_mode_client(entry.build_services(settings))
+
+entry.run_http = http
+entry.start_socket_mode = socket_mode
 entry.main(sys.argv[1:])
 print(sorted(name for name in sys.modules if name.split(".")[0] == "devtools"))
 """
