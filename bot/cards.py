@@ -54,6 +54,7 @@ from bot.refs import RegistryRef
 
 __all__ = [
     "ACTION_OPEN",
+    "ACTION_PULL",
     "ACTION_REFRESH",
     "ACTION_SHARE",
     "RenderedCards",
@@ -73,6 +74,7 @@ __all__ = [
 ACTION_OPEN: Final = "open_in_harness"
 ACTION_REFRESH: Final = "refresh"
 ACTION_SHARE: Final = "share"
+ACTION_PULL: Final = "how_to_pull"
 
 COMMAND: Final = "/har"
 
@@ -586,6 +588,9 @@ def _buttons(ref: RegistryRef, ui_base: str, *, shareable: bool) -> ActionsBlock
                     text=PlainTextObject(text="Share in channel"), action_id=ACTION_SHARE, value=ref.path
                 )
             )
+        buttons.append(
+            ButtonElement(text=PlainTextObject(text="How to pull"), action_id=ACTION_PULL, value=ref.path)
+        )
     return ActionsBlock(elements=buttons) if buttons else None
 
 
@@ -620,20 +625,24 @@ def registry_card(
     shared_by: str | None = None,
     looked_up_at: int | None = None,
     shareable: bool = False,
+    found: bool = False,
 ) -> Reply:
     """The full card: what the registry is, where it pulls from, what it deletes, and where to click.
 
+    `found`: the registry was found by searching the account, so the card says where it lives.
     Everything above the footer is rendered once per looked-up registry (`RenderedCards`).
     """
     text, body = _card_bodies.get(
-        registry, (ref, ui_base, shareable), lambda: _card_body(registry, ref, ui_base, shareable=shareable)
+        registry,
+        (ref, ui_base, shareable, found),
+        lambda: _card_body(registry, ref, ui_base, shareable=shareable, found=found),
     )
     footer = _footer(requested_by, shared_by, looked_up_at)
     return Reply(text=text, blocks=[*body, footer] if footer is not None else [*body])
 
 
 def _card_body(
-    registry: Registry, ref: RegistryRef, ui_base: str, *, shareable: bool
+    registry: Registry, ref: RegistryRef, ui_base: str, *, shareable: bool, found: bool = False
 ) -> tuple[str, list[Rendered]]:
     """The card's fallback text and its blocks above the footer, rendered."""
     deleted = _deleted_at(registry)
@@ -641,6 +650,7 @@ def _card_body(
     blocks: list[Block | None] = [
         _header(registry, ref),
         _deleted_warning(deleted) if deleted is not None else None,
+        _context(f"🔎 found in {describe_scope(ref)}") if found else None,
         _context(*_summary(registry, ref)),
         _section(escape(_cut(description, DESCRIPTION_LIMIT, measure=_units))) if description else None,
         _facts(registry),

@@ -9,6 +9,7 @@ import asyncio
 import itertools
 import json
 import logging
+import re
 import socket
 import time
 import urllib.parse
@@ -28,6 +29,72 @@ LINK = "https://app.harness.io/ng/account/acc_test/all/orgs/payments/projects/ch
 """The Harness UI link to REF."""
 WAIT_SECONDS = 10.0
 """How long a test waits for something to arrive before it fails: a bound, not a timing assertion."""
+
+
+SPACES = "spaces:"
+SETUP_SUFFIX = "/client-setup-details"
+LIST_PATH = re.compile(r"/gateway/har/api/v1/spaces/(?P<space>.+)/\+/registries")
+
+
+def list_key(space_path: str) -> str:
+    """The key `HarnessStandIn.program` takes for the list of a space ("acc" or "acc/org/proj")."""
+    return f"{SPACES}{space_path}"
+
+
+def listed(
+    path: str, package_type: str = "DOCKER", registry_type: str = "VIRTUAL", **extra: Any
+) -> dict[str, Any]:
+    """A RegistryMetadata for the catalog; `path` is its full path ("acc/org/proj/reg")."""
+    return {
+        "identifier": path.rsplit("/", 1)[-1],
+        "packageType": package_type,
+        "type": registry_type,
+        "url": f"https://pkg.example/{path}",
+        "path": path,
+        "description": "",
+        "labels": [],
+        **extra,
+    }
+
+
+def setup_body(registry: str, **data: Any) -> bytes:
+    """A client set-up body in the spec's shape: docker login and pull, with Harness's token placeholder."""
+    details = {
+        "mainHeader": "Docker Client Setup",
+        "secHeader": "Follow these instructions to install/use Docker artifacts or compatible packages.",
+        "sections": [
+            {
+                "header": "Login to Docker",
+                "type": "INLINE",
+                "steps": [
+                    {
+                        "header": "Run this Docker command in your terminal to authenticate the client.",
+                        "type": "Static",
+                        "commands": [{"value": "docker login pkg.harness.io -u alice -p <TOKEN>"}],
+                    },
+                    {
+                        "header": "For the Password field above, generate an identity token",
+                        "type": "GenerateToken",
+                    },
+                ],
+            },
+            {
+                "header": "Pull an image",
+                "type": "INLINE",
+                "steps": [
+                    {
+                        "header": "Run this Docker command in your terminal to pull image.",
+                        "type": "Static",
+                        "commands": [
+                            {"value": f"docker pull pkg.harness.io/acc_test/{registry}/<IMAGE_NAME>:<TAG>"}
+                        ],
+                    }
+                ],
+            },
+        ],
+        **data,
+    }
+    return json.dumps({"status": "SUCCESS", "data": details}).encode()
 
 
 def harness_fixture(name: str) -> bytes:
@@ -141,12 +208,17 @@ class Server:
 
 
 class HarnessStandIn(Server):
-    """Harness's `GET /gateway/har/api/v1/registry/{ref}`: answers from a per-ref queue of Canned."""
+    """Harness's `GET /gateway/har/api/v1/registry/{ref}`: answers from a per-ref queue of Canned.
+
+    Also the list and client set-up endpoints (see "Listing and client set-up" below).
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.answers: dict[str, list[Canned]] = {}
         self.default = Canned(status=404, body=error_body(404, "registry not found"))
+        self.catalog: list[dict[str, Any]] = []
+        """RegistryMetadata dicts the list endpoint serves (its `path` says where each lives)."""
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
 
     @property
@@ -165,7 +237,14 @@ class HarnessStandIn(Server):
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         await self.record(request)
         ref_path = request.raw_path.removeprefix(HARNESS_PREFIX)
+        listed = LIST_PATH.fullmatch(request.path)
+        if listed is not None:
+            ref_path = f"{SPACES}{listed['space']}"
         queue = self.answers.get(ref_path)
+        if not queue and listed is not None:
+            queue = [self._listing(listed["space"], request.query)]
+        elif not queue and ref_path.endswith(SETUP_SUFFIX):
+            queue = [self._setup(ref_path.removesuffix(SETUP_SUFFIX))]
         answer = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else self.default
         if answer.delay:
             await asyncio.sleep(answer.delay)
@@ -178,6 +257,66 @@ class HarnessStandIn(Server):
             body=answer.body,
             headers={"Content-Type": answer.content_type, **answer.headers},
         )
+
+    # --- Listing and client set-up ------------------------------------------------------------------
+    # `GET /gateway/har/api/v1/spaces/{space}/+/registries` serves `catalog` as Harness's server does
+    # (shared/harness/NOTES.md): `scope=descendants` the space and below, `scope=ancestors` (or
+    # `recursive=true` alone) the space and above, else the space itself; `search_term` a substring of the
+    # identifier; `page` 0-based, honoured only with `size` (else 10 a page, `pageIndex` 1); repeated
+    # `package_type` and `type` filter. `program(list_key(space), ...)` overrides it with Canned answers.
+    # `GET .../registry/{ref}/+/client-setup-details` answers a docker set-up for a catalog registry
+    # (404 otherwise); `program(ref + SETUP_SUFFIX, ...)` overrides it.
+
+    def calls_to_list(self) -> list[Recorded]:
+        """Requests that reached the list endpoint."""
+        return [r for r in self.requests if LIST_PATH.fullmatch(r.path.split("?", 1)[0])]
+
+    def _listing(self, space: str, query: Any) -> Canned:
+        scope = query.get("scope") or ("ancestors" if query.get("recursive") == "true" else "")
+        space = space.replace("%2F", "/").replace("%2f", "/")
+
+        def scope_of(entry: dict[str, Any]) -> str:
+            return str(entry.get("path") or "").rsplit("/", 1)[0]
+
+        def inside(entry: dict[str, Any]) -> bool:
+            where = scope_of(entry)
+            if scope == "descendants":
+                return where == space or where.startswith(space + "/")
+            if scope == "ancestors":
+                return where == space or space.startswith(where + "/")
+            return where == space
+
+        term = query.get("search_term")
+        types = query.getall("package_type", [])
+        registry_type = query.get("type")
+        found = [
+            entry
+            for entry in self.catalog
+            if inside(entry)
+            and (not term or term in str(entry.get("identifier")))
+            and (not types or entry.get("packageType") in types)
+            and (not registry_type or entry.get("type") == registry_type)
+        ]
+        if "size" in query:
+            size, page = max(int(query["size"]), 1), int(query.get("page", "0"))
+        else:
+            size, page = 10, 0
+        shown = found[page * size : (page + 1) * size]
+        data = {
+            "registries": shown,
+            "itemCount": len(found),
+            "pageCount": -(-len(found) // size),
+            "pageIndex": page if "size" in query else 1,
+            "pageSize": size,
+        }
+        return Canned(body=json.dumps({"status": "SUCCESS", "data": data}).encode())
+
+    def _setup(self, ref_path: str) -> Canned:
+        parts = ref_path.removesuffix("/+").split("/")
+        known = any(str(entry.get("path")) == "/".join(parts) for entry in self.catalog)
+        if not known:
+            return self.default
+        return Canned(body=setup_body(parts[-1]))
 
     @staticmethod
     async def _cut(request: web.Request, answer: Canned, cut_after: int) -> web.StreamResponse:
