@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Final, Protocol
 from bot.answers import Answer, look_up
 from bot.cards import Reply, escape, help_reply, invalid_scope_reply
 from bot.cards_list import list_error
-from bot.finding import Listing, Pull, find_and_show, find_term, list_query
+from bot.finding import Listing, Pull, find_and_show
 from bot.harness.searches import ListQuery
 from bot.parsing import InvalidScope, ScopeContext, parse_scope
+from bot.parsing.lists import find_term, list_query
 from bot.refs import RegistryRef, SpaceRef
 
 if TYPE_CHECKING:

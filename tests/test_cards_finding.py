@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 
 from bot.cards_list import PAGE_SIZE, Page, Row, did_you_mean, list_card
 from bot.cards_pull import pull_steps
-from bot.finding import closest, decode_query, edit_distance, encode_query, list_query
+from bot.finding import closest, edit_distance
 from bot.harness.models import ClientSetupDetails, ListRegistry, RegistryMetadata
 from bot.harness.searches import ListQuery
 from bot.parsing import ScopeContext
+from bot.parsing.lists import decode_query, encode_query, list_query
 from bot.refs import RegistryRef, SpaceRef, ref_from_path
 from tests.blockkit import assert_valid_blocks, utf16_len
 

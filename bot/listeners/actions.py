@@ -18,8 +18,9 @@ from bot.cards_list import (
     ACTION_LIST_OPEN,
     ACTION_LIST_PREVIOUS,
 )
-from bot.finding import decode_query, list_page, pull_answer
+from bot.finding import list_page, pull_answer
 from bot.parsing import InvalidScope, parse_scope
+from bot.parsing.lists import decode_query
 from bot.refs import RegistryRef
 
 if TYPE_CHECKING:
