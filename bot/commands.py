@@ -142,13 +142,11 @@ def _share(text: str, ctx: ScopeContext, surface: Surface) -> Understood:
     return dataclasses.replace(understood, public=True)
 
 
-def _usage(command: Command, surface: Surface, problem: str | None = None) -> Reply:
+def _usage(command: Command, surface: Surface, problem: str) -> Reply:
+    """What was wrong with a command's arguments, its usage and its example."""
     prefix = f"{surface.prefix} " if surface.prefix else ""
     example = f" For example: `{escape(prefix + command.example)}`." if command.example else ""
-    what = escape(problem) if problem else f"`{escape(prefix + command.usage)}`: {escape(command.summary)}."
-    return list_error(
-        what, f"Usage: `{escape(prefix + command.usage)}`.{example}" if problem else example.strip() or ""
-    )
+    return list_error(escape(problem), f"Usage: `{escape(prefix + command.usage)}`.{example}")
 
 
 def _list(text: str, ctx: ScopeContext, surface: Surface) -> Understood:
