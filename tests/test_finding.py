@@ -365,3 +365,12 @@ async def test_a_paging_button_value_names_no_account_and_is_read_in_the_bots_ow
 def test_list_query_is_hashable_for_the_cache() -> None:
     query = ListQuery(SpaceRef(account="acc_test", org="payments"), "x", 1, 20, ("DOCKER",), "VIRTUAL")
     assert {query: 1}[ListQuery(SpaceRef("acc_test", "payments"), "x", 1, 20, ("DOCKER",), "VIRTUAL")] == 1
+
+
+async def test_help_lists_list_find_and_pull_from_the_command_table(bot: Bot) -> None:
+    _, ack = await bot.command("help")
+    message = json.loads(ack)
+    assert_valid_blocks(message["blocks"])
+    shown = text_of(message)
+    for example in ("/har list payments docker", "/har find checkout", "/har pull payments/docker-prod"):
+        assert example in shown
