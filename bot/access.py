@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from bot.settings import ACCOUNT_SCOPE
 
 if TYPE_CHECKING:
-    from bot.refs import RegistryRef
+    from bot.refs import RegistryRef, SpaceRef
     from bot.settings import Settings
 
 __all__ = ["AccessPolicy", "Asker", "NotAllowed", "Refusal"]
@@ -92,15 +92,39 @@ class AccessPolicy:
 
     def refusal(self, asker: Asker, ref: RegistryRef) -> Refusal | None:
         """Which list turns this lookup down, or None when every list allows it."""
+        refusal = self.asker_refusal(asker)
+        if refusal is None and self.scopes and not self.covers(ref):
+            return "scope"
+        return refusal
+
+    def asker_refusal(self, asker: Asker) -> Refusal | None:
+        """Which Slack list turns the asker down, or None when they may ask at all."""
         if self.teams and asker.team not in self.teams:
             return "team"
         if self.channels and not _direct(asker.channel) and asker.channel not in self.channels:
             return "channel"
         if self.users and asker.user not in self.users:
             return "user"
-        if self.scopes and not self.covers(ref):
-            return "scope"
         return None
+
+    def space_refusal(self, asker: Asker, space: SpaceRef) -> Refusal | None:
+        """Which list turns down listing `space` (and the scopes below it), or None.
+
+        A space is listable when ALLOWED_HARNESS_SCOPES covers it or a scope below it; each result is
+        still checked with `covers`, so what is shown is only ever what a lookup would be allowed.
+        """
+        refusal = self.asker_refusal(asker)
+        if refusal is not None or not self.scopes:
+            return refusal
+        if space.account != self.account:
+            return "scope"
+        if space.org is None:
+            return None
+        if space.org in self.scopes:
+            return None
+        if space.project is not None:
+            return None if f"{space.org}/{space.project}" in self.scopes else "scope"
+        return None if any(entry.startswith(f"{space.org}/") for entry in self.scopes) else "scope"
 
     def covers(self, ref: RegistryRef) -> bool:
         """Whether ALLOWED_HARNESS_SCOPES lets the bot look into the registry's scope."""

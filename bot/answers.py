@@ -37,6 +37,8 @@ class Answer:
     ok: bool
     public: bool = False
     """For the whole channel; only ever True when `ok`."""
+    private: bool = False
+    """For the asker only, even where a card would go to the channel or thread (lists, pull steps)."""
 
 
 async def fetch(
@@ -87,6 +89,7 @@ async def look_up(
     shared_by: str | None = None,
     shareable: bool = False,
     fresh: bool = False,
+    found: bool = False,
 ) -> Answer:
     """Look the registry up and render the card, or the friendly message for what went wrong."""
     try:
@@ -95,6 +98,28 @@ async def look_up(
         return Answer(reply=refusal_reply(ref, about_scope=exc.refusal == "scope"), ok=False)
     except HarnessError as exc:
         return Answer(reply=error_reply(exc), ok=False)
+    return card_answer(
+        registry,
+        ref,
+        services,
+        requested_by=requested_by,
+        shared_by=shared_by,
+        shareable=shareable,
+        found=found,
+    )
+
+
+def card_answer(
+    registry: Registry,
+    ref: RegistryRef,
+    services: Services,
+    *,
+    requested_by: str | None = None,
+    shared_by: str | None = None,
+    shareable: bool = False,
+    found: bool = False,
+) -> Answer:
+    """The card for a registry already fetched; `found` marks one found by searching the account."""
     card = registry_card(
         registry,
         ref,
@@ -103,5 +128,6 @@ async def look_up(
         shared_by=shared_by,
         looked_up_at=int(time.time()),
         shareable=shareable,
+        found=found,
     )
     return Answer(reply=card, ok=True)

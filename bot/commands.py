@@ -4,7 +4,8 @@ Every surface reads user text with `understand`: the slash command, DMs and ment
 manifest's `usage_hint` and the parser are all derived from `COMMANDS`, so they cannot drift apart.
 
 A handler reads the words after its own and returns either a `Reply` to give at once (help, a usage
-hint) or a `Task`: the slow work, which the surface runs after acknowledging Slack.
+hint) or a `Task`: the slow work, which the surface runs after acknowledging Slack. The Tasks that find
+registries (list, find, pull, and a bare name that is elsewhere in the account) live in bot.finding.
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
 
 from bot.answers import Answer, look_up
-from bot.cards import Reply, help_reply, invalid_scope_reply
+from bot.cards import Reply, escape, help_reply, invalid_scope_reply
+from bot.cards.listing import list_error
+from bot.finding import Listing, Pull, find_and_show
+from bot.finding.queries import find_term, list_query
+from bot.harness.searches import ListQuery
 from bot.parsing import InvalidScope, ScopeContext, parse_scope
-from bot.refs import RegistryRef
+from bot.refs import RegistryRef, SpaceRef
 
 if TYPE_CHECKING:
     from bot.access import Asker
@@ -65,12 +70,17 @@ class Lookup:
 
     ref: RegistryRef
     public: bool = False
+    bare: bool = False
+    """Typed as a bare name: when it is not in the default scope, the account is searched for it."""
 
     @property
     def subject(self) -> str:
         return self.ref.short
 
     async def run(self, services: Services, asker: Asker, *, surface: str) -> Answer:
+        if self.bare:
+            answer = await find_and_show(self.ref, services, asker, surface=surface, public=self.public)
+            return dataclasses.replace(answer, public=self.public and answer.ok)
         answer = await look_up(
             self.ref,
             services,
@@ -105,26 +115,64 @@ class Command:
         return (self.word, *self.aliases) if self.word else ()
 
 
+def _bare(text: str) -> bool:
+    """A bare registry name: no scope, no link, no registry_ref (all of which have a slash)."""
+    return "/" not in text
+
+
 def _lookup(text: str, ctx: ScopeContext, surface: Surface) -> Understood:
     try:
-        return Lookup(parse_scope(text, ctx))
+        return Lookup(parse_scope(text, ctx), bare=_bare(text))
     except InvalidScope as exc:
         if surface.conversational:
-            return help_reply(ctx, COMMANDS, command=surface.prefix, problem=exc)
+            return _help_reply(ctx, surface, problem=exc)
         return invalid_scope_reply(exc, ctx)
 
 
 def _help(text: str, ctx: ScopeContext, surface: Surface) -> Understood:
-    return help_reply(ctx, COMMANDS, command=surface.prefix)
+    return _help_reply(ctx, surface)
 
 
 def _share(text: str, ctx: ScopeContext, surface: Surface) -> Understood:
     if not text.strip():
-        return help_reply(ctx, COMMANDS, command=surface.prefix)  # `/har share` alone: nothing to share
+        return _help_reply(ctx, surface)  # `/har share` alone: nothing to share yet
     understood = understand(text, ctx, surface)
-    if isinstance(understood, Reply):
-        return understood
-    return dataclasses.replace(understood, public=True)  # type: ignore[type-var]
+    if not isinstance(understood, Lookup):
+        return understood  # help, a usage hint, or an answer only the asker sees (list, find, pull)
+    return dataclasses.replace(understood, public=True)
+
+
+def _usage(command: Command, surface: Surface, problem: str) -> Reply:
+    """What was wrong with a command's arguments, its usage and its example."""
+    prefix = f"{surface.prefix} " if surface.prefix else ""
+    example = f" For example: `{escape(prefix + command.example)}`." if command.example else ""
+    return list_error(escape(problem), f"Usage: `{escape(prefix + command.usage)}`.{example}")
+
+
+def _list(text: str, ctx: ScopeContext, surface: Surface) -> Understood:
+    try:
+        return Listing(list_query(text, ctx))
+    except InvalidScope as exc:
+        return _usage(_BY_WORD["list"], surface, exc.reason)
+
+
+def _find(text: str, ctx: ScopeContext, surface: Surface) -> Understood:
+    if not text.strip():
+        return _usage(_BY_WORD["find"], surface, "Tell me part of the registry's name to look for.")
+    try:
+        term = find_term(text)
+    except InvalidScope as exc:
+        return _usage(_BY_WORD["find"], surface, exc.reason)
+    return Listing(ListQuery(SpaceRef(account=ctx.account_id), search_term=term))
+
+
+def _pull(text: str, ctx: ScopeContext, surface: Surface) -> Understood:
+    if not text.strip():
+        return _usage(_BY_WORD["pull"], surface, "Tell me which registry to pull from.")
+    try:
+        return Pull(parse_scope(text, ctx), bare=_bare(text))
+    except InvalidScope as exc:
+        return invalid_scope_reply(exc, ctx)
 
 
 COMMANDS: Final[tuple[Command, ...]] = (
@@ -144,6 +192,31 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "share payments/docker-prod",
         _share,
     ),
+    Command(
+        "list",
+        ("ls", "--list"),
+        "list [<org>[/<project>]] [<type>]",
+        "registries in the account, an org or a project and below, 20 to a page; "
+        "<type> is a package type (docker, npm…), virtual or upstream",
+        "list payments docker",
+        _list,
+    ),
+    Command(
+        "find",
+        ("search", "--find"),
+        "find <text>",
+        "registries anywhere in the account whose name contains the text",
+        "find checkout",
+        _find,
+    ),
+    Command(
+        "pull",
+        ("how-to-pull", "setup", "--pull"),
+        "pull <registry>",
+        "how to set up a client and pull from a registry (only you see it)",
+        "pull payments/docker-prod",
+        _pull,
+    ),
     Command("help", ("-h", "--help", "?", "usage"), "help", "this help", "", _help),
 )
 """In the order help lists them."""
@@ -152,11 +225,16 @@ _BY_WORD: Final[dict[str, Command]] = {word: c for c in COMMANDS for word in c.w
 _LOOKUP: Final = COMMANDS[0]
 
 
+def _help_reply(ctx: ScopeContext, surface: Surface, problem: InvalidScope | None = None) -> Reply:
+    """The help card: the forms of a lookup, then every other command of the table."""
+    return help_reply(ctx, COMMANDS, command=surface.prefix, problem=problem)
+
+
 def understand(text: str, ctx: ScopeContext, surface: Surface = SLASH) -> Understood:
     """What `text` asks for: a Task to run, or the Reply to give at once (help, a usage hint)."""
     words = text.split()
     if not words:
-        return help_reply(ctx, COMMANDS, command=surface.prefix)
+        return _help_reply(ctx, surface)
     first = _BY_WORD.get(words[0].lower())
     if first is not None:
         return first.handler(text.split(maxsplit=1)[1] if len(words) > 1 else "", ctx, surface)

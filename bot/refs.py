@@ -189,6 +189,60 @@ class RegistryRef:
         return f"{url}/registries/{self.registry}"
 
 
+@dataclass(frozen=True, slots=True)
+class SpaceRef:
+    """A validated Harness space: the account, an org in it, or a project in an org.
+
+    Hashable, so it can key a cache. Constructing one with invalid parts raises InvalidScope.
+    """
+
+    account: str
+    org: str | None = None
+    project: str | None = None
+
+    def __post_init__(self) -> None:
+        checks: tuple[tuple[Part, str | None], ...] = (
+            ("account", self.account),
+            ("org", self.org),
+            ("project", self.project),
+        )
+        for part, value in checks:
+            reason = None if value is None and part != "account" else problem(part, value)
+            if reason is not None:
+                raise InvalidScope(reason, text="/".join(p for p in (self.org, self.project) if p))
+        if self.project is not None and self.org is None:
+            raise InvalidScope("A project lives in an org: give the org too.", text=self.project)
+
+    @property
+    def path(self) -> str:
+        """The API's space_ref with Harness's routing suffix: ``acc/+``, ``acc/org/+``, ``acc/org/proj/+``."""
+        return "/".join(p for p in (self.account, self.org, self.project, "+") if p is not None)
+
+    @property
+    def short(self) -> str:
+        """What a user types for this space, relative to the account: ``org/proj``, or "" for the account."""
+        return "/".join(p for p in (self.org, self.project) if p is not None)
+
+
+def space_of(ref: RegistryRef) -> SpaceRef:
+    """The space a registry lives in."""
+    return SpaceRef(account=ref.account, org=ref.org, project=ref.project)
+
+
+def ref_from_path(path: str) -> RegistryRef | None:
+    """The registry a list result's ``path`` names (``acc[/org[/proj]]/reg``), or None when it is empty,
+    deeper than a project, or not made of valid identifiers."""
+    parts = path.strip("/").split("/") if path else []
+    if not 2 <= len(parts) <= 4:
+        return None
+    account, *scope, registry = parts
+    org = scope[0] if scope else None
+    project = scope[1] if len(scope) > 1 else None
+    if ref_problem(account, registry, org, project) is not None:
+        return None
+    return RegistryRef(account=account, registry=registry, org=org, project=project)
+
+
 def shown(text: str) -> str:
     """The user's text made safe to show back: trimmed, printable, and at most SHOWN_TEXT_CHARS long."""
     text = text.strip()

@@ -157,6 +157,9 @@ class HarnessStandIn(Server):
         self.slow_seconds = min(slow_seconds, LONGEST_SLOW_ANSWER)
         self.answers: dict[str, list[Canned]] = {}
         self.default = Canned(status=404, body=error_body(404, "registry not found"))
+        self.catalog: list[dict[str, Any]] = []
+        """RegistryMetadata the list endpoint serves beside the data set (its `path` says where each
+        lives); client-setup-details answers for them too."""
         self._by_ref = {registry.ref: registry for registry in self.registries}
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
 
@@ -260,11 +263,14 @@ class HarnessStandIn(Server):
         parts, registry = found
         if self.faults and parts[-1] in FAULTS:
             return await self._fail(parts[-1], parts[0])
-        if registry is None and not self.answer_any:
+        listed = next((e for e in self.catalog if e.get("path") == "/".join(parts)), None)
+        if registry is None and listed is None and not self.answer_any:
             return _error(404, f"registry '{parts[-1]}' not found")
         data = (
             registry.data
             if registry is not None
+            else listed
+            if listed is not None
             else {"packageType": "DOCKER", "url": f"{PKG_HOST}/{parts[0]}/{parts[-1]}"}
         )
         details = client_setup(
@@ -292,16 +298,18 @@ class HarnessStandIn(Server):
         if (size is not None and size < 1) or page < 0:
             return _error(400, "page must be 0 or more, size 1 or more")
         types = set(query.get("package_type", []))
-        wanted = [
-            registry.metadata()
-            for registry in sorted(self.registries, key=lambda r: r.name)
-            if not registry.deleted
-            and registry.account == parts[0]
-            and _in_scope(registry, parts, scope)
-            and term in registry.name
-            and (not types or registry.data.get("packageType") in types)
-            and (kind is None or registry.metadata()["type"] == kind)
-        ]
+        stored = [registry.metadata() for registry in self.registries if not registry.deleted]
+        wanted = sorted(
+            (
+                entry
+                for entry in [*stored, *self.catalog]
+                if _path_in_scope(str(entry.get("path") or ""), parts, scope)
+                and term in str(entry.get("identifier"))
+                and (not types or entry.get("packageType") in types)
+                and (kind is None or entry.get("type") == kind)
+            ),
+            key=lambda entry: str(entry.get("identifier")),
+        )
         per_page = size or DEFAULT_PAGE_SIZE
         listing = {
             "registries": wanted[page * per_page : (page + 1) * per_page],
@@ -343,9 +351,13 @@ class HarnessStandIn(Server):
         return response
 
 
-def _in_scope(registry: StoredRegistry, space: list[str], scope: str) -> bool:
-    """Whether the registry lives in the space (`none`), in it or above (`ancestors`), or in it or below."""
-    where = [part for part in (registry.org, registry.project) if part]
+def _path_in_scope(path: str, space: list[str], scope: str) -> bool:
+    """Whether a registry at `path` (account/…/name) lives in the space (`none`), in it or above
+    (`ancestors`), or in it or below (`descendants`)."""
+    parts = path.split("/")[:-1]
+    if not parts or parts[0] != space[0]:
+        return False
+    where = parts[1:]
     below = space[1:]
     if scope == "descendants":
         return where[: len(below)] == below

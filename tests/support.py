@@ -295,3 +295,70 @@ def registry_list_body() -> bytes:
     """A 200 body of the registry list endpoint with one registry."""
     registry = {"identifier": "docker-prod", "packageType": "DOCKER", "path": "acc_test/docker-prod"}
     return json.dumps({"status": "SUCCESS", "data": {"registries": [registry], "itemCount": 1}}).encode()
+
+
+# --- Listing and client set-up ------------------------------------------------------------------------
+
+SETUP_SUFFIX = "/client-setup-details"
+"""Appended to a registry_ref ("acc/org/reg/+"): the client set-up path for HarnessStandIn.program."""
+
+
+def list_key(space_path: str) -> str:
+    """The path `HarnessStandIn.program_path` takes for the list of a space ("acc" or "acc/org/proj")."""
+    return f"spaces/{space_path}/+/registries"
+
+
+def listed(
+    path: str, package_type: str = "DOCKER", registry_type: str = "VIRTUAL", **extra: Any
+) -> dict[str, Any]:
+    """A RegistryMetadata for HarnessStandIn.catalog; `path` is its full path ("acc/org/proj/reg")."""
+    return {
+        "identifier": path.rsplit("/", 1)[-1],
+        "packageType": package_type,
+        "type": registry_type,
+        "url": f"https://pkg.example/{path}",
+        "path": path,
+        "description": "",
+        "labels": [],
+        **extra,
+    }
+
+
+def setup_body(registry: str, **data: Any) -> bytes:
+    """A client set-up body in the spec's shape: docker login and pull, with Harness's token placeholder."""
+    details = {
+        "mainHeader": "Docker Client Setup",
+        "secHeader": "Follow these instructions to install/use Docker artifacts or compatible packages.",
+        "sections": [
+            {
+                "header": "Login to Docker",
+                "type": "INLINE",
+                "steps": [
+                    {
+                        "header": "Run this Docker command in your terminal to authenticate the client.",
+                        "type": "Static",
+                        "commands": [{"value": "docker login pkg.harness.io -u alice -p <TOKEN>"}],
+                    },
+                    {
+                        "header": "For the Password field above, generate an identity token",
+                        "type": "GenerateToken",
+                    },
+                ],
+            },
+            {
+                "header": "Pull an image",
+                "type": "INLINE",
+                "steps": [
+                    {
+                        "header": "Run this Docker command in your terminal to pull image.",
+                        "type": "Static",
+                        "commands": [
+                            {"value": f"docker pull pkg.harness.io/acc_test/{registry}/<IMAGE_NAME>:<TAG>"}
+                        ],
+                    }
+                ],
+            },
+        ],
+        **data,
+    }
+    return json.dumps({"status": "SUCCESS", "data": details}).encode()

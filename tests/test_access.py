@@ -27,6 +27,7 @@ from tests.support import (
     dm,
     event_body,
     link_shared,
+    listed,
     mention,
     message_of,
     settle,
@@ -176,7 +177,6 @@ async def test_command_from_someone_listed_gets_the_card(guarded: Bot) -> None:
     ("text", "scope"),
     [
         ("payments/docker-prod", "org `payments`"),
-        ("docker-prod", "the account"),
         ("payments/billing/docker-prod", "payments › billing"),
         ("someone_else/payments/checkout/docker-prod/+", "payments › checkout"),
     ],
@@ -188,6 +188,17 @@ async def test_a_registry_outside_the_scopes_is_refused_naming_its_scope(
     (answer,) = await guarded.slack.wait_response()
     assert _says(answer.json(), f"{REFUSED} in {scope}")
     assert guarded.harness.calls() == []
+
+
+async def test_a_bare_name_in_a_refused_scope_searches_only_what_is_allowed(guarded: Bot) -> None:
+    guarded.harness.catalog = [listed("acc_test/payments/billing/docker-prod")]
+    await guarded.post(
+        command_body("docker-prod", response_url=guarded.slack.response_url(), user_id="U0ALLOWED")
+    )
+    (answer,) = await guarded.slack.wait_response()
+    assert _says(answer.json(), f"{REFUSED} in the account")
+    assert "billing" not in answer.body.decode()
+    assert [c.path for c in guarded.harness.calls()] == [c.path for c in guarded.harness.list_calls()]
 
 
 async def test_help_is_still_shown_to_everyone(guarded: Bot) -> None:

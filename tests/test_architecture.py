@@ -23,10 +23,12 @@ MAY_IMPORT: dict[str, set[str]] = {
     "access": {"refs", "settings"},
     "cards": {"refs", "parsing", "harness"},
     "answers": {"refs", "access", "cards", "harness", "metrics", "services"},
-    "commands": {"refs", "parsing", "cards", "answers", "access", "services"},
+    "finding": {"refs", "parsing", "cards", "answers", "access", "harness", "services"},
+    "commands": {"refs", "parsing", "cards", "answers", "access", "finding", "harness", "services"},
     "background": {"slack"},
     "services": {"settings", "logs", "parsing", "harness", "access", "background", "slack"},
     "listeners": {
+        "finding",
         "refs",
         "parsing",
         "cards",

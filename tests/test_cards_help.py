@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.cards import (
+    escape,
     help_reply,
 )
 from bot.commands import COMMANDS
@@ -32,7 +33,7 @@ def test_help_leads_with_the_short_forms_then_every_command_of_the_table() -> No
     for line, form in zip(lines, SHORT_FORMS, strict=False):
         assert form.meaning in line
     for line, command in zip(lines[len(SHORT_FORMS) :], words, strict=True):
-        assert command.summary in line
+        assert escape(command.summary) in line
         assert f"`/har {command.word}" in line
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from bot.cards import (
     ACTION_OPEN,
+    ACTION_PULL,
     ACTION_REFRESH,
     ACTION_SHARE,
     RenderedCards,
@@ -317,9 +318,11 @@ def test_registry_without_a_real_deletion_time_is_not_called_deleted(deleted_at:
     assert "deleted" not in everything(payload)
 
 
-def test_card_buttons_open_in_harness_and_refresh() -> None:
+def test_card_buttons_open_in_harness_refresh_and_how_to_pull() -> None:
     shown = buttons(render("virtual"))
-    assert list(shown) == [ACTION_OPEN, ACTION_REFRESH]
+    assert list(shown) == [ACTION_OPEN, ACTION_REFRESH, ACTION_PULL]
+    assert shown[ACTION_PULL]["text"]["text"] == "How to pull"
+    assert shown[ACTION_PULL]["value"] == PROJECT_REF.path
     assert shown[ACTION_OPEN]["text"]["text"] == "Open in Harness"
     assert shown[ACTION_OPEN]["url"] == PROJECT_REF.ui_url(UI)
     assert shown[ACTION_REFRESH]["value"] == PROJECT_REF.path
@@ -327,7 +330,7 @@ def test_card_buttons_open_in_harness_and_refresh() -> None:
 
 def test_share_button_only_when_shareable() -> None:
     shown = buttons(render("virtual", shareable=True))
-    assert list(shown) == [ACTION_OPEN, ACTION_REFRESH, ACTION_SHARE]
+    assert list(shown) == [ACTION_OPEN, ACTION_REFRESH, ACTION_SHARE, ACTION_PULL]
     assert shown[ACTION_SHARE]["text"]["text"] == "Share in channel"
     assert shown[ACTION_SHARE]["value"] == PROJECT_REF.path
 

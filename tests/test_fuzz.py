@@ -5,11 +5,14 @@ kind of input, wherever it comes in (slash command, DM, mention, link unfurl, bu
 
 - every request gets 200, nothing is logged at ERROR, no listener fails;
 - whatever reaches Harness is `GET /gateway/har/api/v1/registry/<account>[/<org>[/<project>]]/<registry>/+`
-  with every segment inside the Harness identifier rules, and only for what the bot understood;
+  (or its `/client-setup-details`), or `GET /gateway/har/api/v1/spaces/<account>[/<org>[/<project>]]/+/
+  registries` with only the documented query parameters, every segment inside the Harness identifier
+  rules, and only for what the bot understood (`list`, `find` and `pull` arguments included);
 - everything else gets the friendly help or usage answer (or, for a link it cannot read, nothing).
 
 One bot serves every example of a module (hypothesis and function-scoped fixtures do not mix). Harness
-answers 404 to everything: a 404 is not cached, so each lookup is exactly one Harness call.
+answers 404 to every registry and an empty list to every list: a 404 is not cached, so each lookup is
+exactly one Harness call (a bare name then also searches the account, and finds nothing).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import urllib.parse
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,6 +29,7 @@ import pytest_asyncio
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from bot.cards import Reply
 from bot.commands import DIRECT, MENTION, SLASH, Lookup, Surface, understand
 from bot.listeners.events import MAX_LOOKUPS_PER_MESSAGE, MENTION_MARKUP
 from bot.parsing import InvalidScope, find_registry_links, parse_scope, ref_from_url
@@ -46,6 +51,28 @@ REGISTRY = r"[a-z][a-z0-9_-]{0,62}"
 SAFE_PATH = re.compile(
     rf"{re.escape(HARNESS_PREFIX)}{ACCOUNT}/(?:{IDENTIFIER}/(?:{IDENTIFIER}/)?)?{REGISTRY}/\+"
 )
+SAFE_SETUP_PATH = re.compile(rf"{SAFE_PATH.pattern}/client-setup-details")
+SAFE_LIST_PATH = re.compile(
+    rf"/gateway/har/api/v1/spaces/{ACCOUNT}(?:/{IDENTIFIER}(?:/{IDENTIFIER})?)?/\+/registries\?(?P<query>.*)"
+)
+LIST_PARAMS = {"scope", "recursive", "page", "size", "search_term", "package_type", "type"}
+
+
+def assert_safe(path: str) -> None:
+    """A request path the bot may send: a registry, its client set-up, or a list with sane parameters."""
+    if SAFE_PATH.fullmatch(path) or SAFE_SETUP_PATH.fullmatch(path):
+        return
+    listed = SAFE_LIST_PATH.fullmatch(path)
+    assert listed is not None, path
+    params = urllib.parse.parse_qs(listed["query"], keep_blank_values=True)
+    assert set(params) <= LIST_PARAMS, path
+    assert params["scope"] == ["descendants"], path
+    assert "size" in params, path
+    assert all(re.fullmatch(r"[a-z0-9_-]{1,63}", term) for term in params.get("search_term", [])), path
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9_]{0,31}", t) for t in params.get("package_type", [])), path
+    assert params.get("type", ["VIRTUAL"])[0] in ("VIRTUAL", "UPSTREAM"), path
+
+
 HELP = "I look up Harness artifact registries"
 USAGE = "shows examples"
 
@@ -57,7 +84,20 @@ PIECES = [
     *["\n", "\t", "\r", "\x00", "\x1b", "\x7f", "\u200b", "\u202e", "\ufeff", "\u2028", " ", "\u00a0"],
     *["é", "🐳", "ｐａｙ", "İ", "ß", "ǅ", "Ⅻ", "٣"],
     *["<@U123>", "<@UBOT>", "<!here>", "<!channel>", "<#C1|general>", "<mailto:a@b.c|a>", "payload="],
-    *["share", "SHARE", "help", "-h", "public"],
+    *[
+        "share",
+        "SHARE",
+        "help",
+        "-h",
+        "public",
+        "list ",
+        "find ",
+        "pull ",
+        "ls",
+        "search",
+        "docker",
+        "virtual",
+    ],
     *["acc_test", "payments", "checkout", "docker-prod", "Docker-Prod", "DOCKER", "_x", "-x", "x" * 70],
     *["registries", "ng", "account", "all", "orgs", "projects", "module", "har", "spaces", "packages"],
     *["https://", "http://", "HTTPS://", "ftp://", "javascript:", "app.harness.io", "APP.HARNESS.IO"],
@@ -195,12 +235,17 @@ class Example:
         assert self.logs.errors() == []
         assert self.logs.messages("Unhandled request") == []
         for path in self.harness_paths:
-            assert SAFE_PATH.fullmatch(path), path
+            assert_safe(path)
+
+    @property
+    def registry_paths(self) -> list[str]:
+        """The registry lookups among the Harness calls (no lists, no client set-ups)."""
+        return [path for path in self.harness_paths if SAFE_PATH.fullmatch(path)]
 
     def looked_up(self, refs: list[RegistryRef]) -> None:
         """Harness was asked for exactly these registries, once each."""
         event(f"registries looked up: {min(len(refs), 2)}{'+' if len(refs) > 1 else ''}")
-        assert sorted(self.harness_paths) == sorted(HARNESS_PREFIX + ref.path for ref in refs)
+        assert sorted(self.registry_paths) == sorted(HARNESS_PREFIX + ref.path for ref in refs)
 
 
 def _shown(call: Recorded) -> str:
@@ -226,6 +271,12 @@ async def test_slash_command_with_any_text(fuzz_bot: Bot, text: str) -> None:
         example.looked_up([understood.ref])
         (answer,) = [c for c in example.slack_calls if c.path == f"/response/{name}"]
         assert answer.json()["response_type"] == "ephemeral"
+    elif not isinstance(understood, Reply):
+        event(f"answered a {type(understood).__name__}")
+        assert ack == ""
+        (answer,) = [c for c in example.slack_calls if c.path == f"/response/{name}"]
+        assert answer.json()["response_type"] == "ephemeral"
+        _shown(answer)
     else:
         message = json.loads(ack)
         assert message["response_type"] == "ephemeral"
@@ -237,13 +288,16 @@ async def test_slash_command_with_any_text(fuzz_bot: Bot, text: str) -> None:
         assert example.slack_calls == []
 
 
-def _wanted(text: str, bot: Bot, surface: Surface) -> list[RegistryRef] | None:
-    """The registries a message names (links first), or None when it names none (help is due)."""
+def _wanted(text: str, bot: Bot, surface: Surface) -> list[RegistryRef] | str | None:
+    """The registries a message names (links first), None when it names none (help is due), or the
+    name of the other task it asks for (list, find, pull)."""
     found = find_registry_links(text, bot.services.scope.ui_hosts)
     if found:
         return [ref for _, ref in found[:MAX_LOOKUPS_PER_MESSAGE]]
     understood = understand(text, bot.services.scope, surface)
-    return [understood.ref] if isinstance(understood, Lookup) else None
+    if isinstance(understood, Lookup):
+        return [understood.ref]
+    return None if isinstance(understood, Reply) else type(understood).__name__
 
 
 @EXAMPLES
@@ -257,9 +311,13 @@ async def test_direct_message_with_any_text(fuzz_bot: Bot, text: str) -> None:
     wanted = _wanted(text, fuzz_bot, DIRECT)
     if wanted is None:
         (answer,) = posted
-        assert HELP in _shown(answer)
+        shown = _shown(answer)
+        assert HELP in shown or "Usage:" in shown  # help, or a command's usage
         event("answered with help")
         assert example.harness_paths == []
+    elif isinstance(wanted, str):
+        (answer,) = posted
+        _shown(answer)
     else:
         example.looked_up(wanted)
         assert len(posted) == len(wanted)
@@ -279,9 +337,14 @@ async def test_mention_with_any_text(fuzz_bot: Bot, text: str) -> None:
     if wanted is None:
         (answer,) = in_thread
         assert answer.path == "/api/chat.postEphemeral"
-        assert HELP in _shown(answer)
+        shown = _shown(answer)
+        assert HELP in shown or "Usage:" in shown  # help, or a command's usage
         event("answered with help")
         assert example.harness_paths == []
+    elif isinstance(wanted, str):
+        (answer,) = in_thread
+        assert answer.path == "/api/chat.postEphemeral"  # lists and pull steps: the asker's alone
+        _shown(answer)
     else:
         example.looked_up(wanted)
         # Harness says 404: each answer goes to the asker alone.
@@ -323,3 +386,49 @@ async def test_button_with_any_value(fuzz_bot: Bot, action: str, value: str) -> 
     assert answer.path == f"/response/{name}"
     assert answer.json()["response_type"] == "ephemeral"
     assert ("couldn't find" if ref is not None else "can't read anymore") in _shown(answer)
+
+
+# --- list, find and pull arguments ---------------------------------------------------------------------
+
+ARGUMENTS = st.one_of(
+    TEXT,
+    st.tuples(IDENTIFIERS, IDENTIFIERS).map("/".join),
+    st.tuples(IDENTIFIERS, st.sampled_from(["docker", "NPM", "virtual", "upstream", "helm"])).map(" ".join),
+    REFERENCES.flatmap(noisy),
+)
+
+
+@EXAMPLES
+@given(command=st.sampled_from(["list", "ls", "find", "search", "pull"]), argument=ARGUMENTS)
+async def test_list_find_and_pull_with_any_argument(fuzz_bot: Bot, command: str, argument: str) -> None:
+    name = f"arg{next(_numbers)}"
+    text = f"{command} {argument}"
+    with Example(fuzz_bot) as example:
+        status, ack = await fuzz_bot.command(text, name=name)
+        await example.finished(status)  # every Harness call is a registry, a client set-up or a list
+    understood = understand(text, fuzz_bot.services.scope, SLASH)
+    if isinstance(understood, Reply):
+        event("answered with usage")
+        assert example.harness_paths == []
+        assert_valid_blocks(json.loads(ack)["blocks"])
+    else:
+        event(f"ran {type(understood).__name__}")  # its Harness call may be cached from an earlier example
+        (answer,) = [c for c in example.slack_calls if c.path == f"/response/{name}"]
+        assert answer.json()["response_type"] == "ephemeral"
+        _shown(answer)
+
+
+@EXAMPLES
+@given(
+    action=st.sampled_from(["list_next", "list_previous", "list_open_0", "choose_registry_1", "how_to_pull"]),
+    value=st.one_of(TEXT, st.builds(lambda s, p: json.dumps({"s": s, "p": p}), TEXT, st.integers())),
+)
+async def test_new_buttons_with_any_value(fuzz_bot: Bot, action: str, value: str) -> None:
+    name = f"nbtn{next(_numbers)}"
+    body = block_actions(action, value, response_url=fuzz_bot.slack.response_url(name))
+    with Example(fuzz_bot) as example:
+        status, _ = await fuzz_bot.post(body)
+        await example.finished(status)
+    (answer,) = example.slack_calls
+    assert answer.path == f"/response/{name}"
+    _shown(answer)

@@ -21,7 +21,7 @@ from bot.cards.errors import (
     stale_button_reply,
 )
 from bot.cards.help import help_reply
-from bot.cards.registry import ACTION_OPEN, ACTION_REFRESH, ACTION_SHARE, registry_card
+from bot.cards.registry import ACTION_OPEN, ACTION_PULL, ACTION_REFRESH, ACTION_SHARE, registry_card
 from bot.cards.rendered import RenderedCards
 from bot.cards.status import working_reply
 from bot.cards.text import describe_scope, escape
@@ -30,6 +30,7 @@ from bot.cards.vocabulary import PACKAGE_TYPES, REGISTRY_TYPES
 
 __all__ = [
     "ACTION_OPEN",
+    "ACTION_PULL",
     "ACTION_REFRESH",
     "ACTION_SHARE",
     "PACKAGE_TYPES",

@@ -65,6 +65,7 @@ from bot.refs import RegistryRef
 ACTION_OPEN: Final = "open_in_harness"
 ACTION_REFRESH: Final = "refresh"
 ACTION_SHARE: Final = "share"
+ACTION_PULL: Final = "how_to_pull"
 
 MAX_LABELS: Final = 12
 MAX_PATTERNS: Final = 8
@@ -89,10 +90,16 @@ def registry_card(
     shared_by: str | None = None,
     looked_up_at: int | None = None,
     shareable: bool = False,
+    found: bool = False,
 ) -> Reply:
-    """The full card; its footer says "Shared by" `shared_by` if given, else "Looked up for" the requester."""
+    """The full card; its footer says "Shared by" `shared_by` if given, else "Looked up for" the requester.
+
+    `found`: the registry was found by searching the account, so the card says where it lives.
+    """
     text, body = _card_bodies.get(
-        registry, (ref, ui_base, shareable), lambda: _card_body(registry, ref, ui_base, shareable=shareable)
+        registry,
+        (ref, ui_base, shareable, found),
+        lambda: _card_body(registry, ref, ui_base, shareable=shareable, found=found),
     )
     footer = _footer(requested_by, shared_by, looked_up_at)
     return Reply(text=text, blocks=[*body, footer] if footer is not None else body)
@@ -121,7 +128,7 @@ def display_name(registry: Registry, ref: RegistryRef) -> str:
 
 
 def _card_body(
-    registry: Registry, ref: RegistryRef, ui_base: str, *, shareable: bool
+    registry: Registry, ref: RegistryRef, ui_base: str, *, shareable: bool, found: bool = False
 ) -> tuple[str, list[Block]]:
     """The card's fallback text and its blocks above the footer."""
     deleted = deleted_at(registry)
@@ -129,6 +136,7 @@ def _card_body(
     blocks: list[Block | None] = [
         _header(registry, ref),
         _deleted_warning(deleted) if deleted is not None else None,
+        context(f"🔎 found in {describe_scope(ref)}") if found else None,
         context(*summary(registry, ref)),
         section(escape(cut(description, DESCRIPTION_LIMIT, measure=units))) if description else None,
         *_facts(registry),
@@ -308,6 +316,7 @@ def _buttons(ref: RegistryRef, ui_base: str, *, shareable: bool) -> Block | None
         elements.append(button("Refresh", ACTION_REFRESH, value=ref.path))
         if shareable:
             elements.append(button("Share in channel", ACTION_SHARE, value=ref.path))
+        elements.append(button("How to pull", ACTION_PULL, value=ref.path))
     return actions(elements) if elements else None
 
 

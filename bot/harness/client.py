@@ -1,4 +1,8 @@
-"""The one Harness endpoint the bot calls: `GET {base}/har/api/v1/registry/{registry_ref}`.
+"""The Harness endpoints the bot calls, all `GET` under `{base}/har/api/v1/`:
+
+- `registry/{registry_ref}`: one registry (`get_registry`);
+- `spaces/{space_ref}/+/registries`: the registries of a space and the scopes below it (`list_registries`);
+- `registry/{registry_ref}/+/client-setup-details`: how to set a client up (`client_setup`).
 
 One pooled `httpx.AsyncClient` for the life of the process, bounded retries (429 and 5xx, timeouts and
 connection failures) with jittered exponential backoff that honours `Retry-After`, and a total deadline so
@@ -13,8 +17,9 @@ import logging
 import random
 import time
 import urllib.request
+from collections.abc import Callable, Sequence
 from email.utils import parsedate_to_datetime
-from typing import Final
+from typing import Final, TypeVar, overload
 
 import httpx
 from pydantic import ValidationError
@@ -25,12 +30,21 @@ from bot.harness.errors import (
     HarnessStatusError,
     HarnessTimeout,
     InvalidResponse,
+    Subject,
     error_for_status,
 )
-from bot.harness.models import ErrorBody, Registry, RegistryResponse
+from bot.harness.models import (
+    ClientSetupDetails,
+    ClientSetupResponse,
+    ErrorBody,
+    ListRegistry,
+    ListRegistryResponse,
+    Registry,
+    RegistryResponse,
+)
 from bot.harness.transport import StackTransport
 from bot.metrics import record_harness_request
-from bot.refs import RegistryRef
+from bot.refs import RegistryRef, SpaceRef
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +63,16 @@ PROXIED_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connecti
 MAX_BODY_BYTES: Final = 2 * 1024 * 1024
 """A registry is a few KB; a body larger than this is treated as broken, not parsed."""
 API_PATH: Final = "/har/api/v1/registry/"
+SPACES_PATH: Final = "/har/api/v1/spaces/"
+LIST_SUFFIX: Final = "/registries"
+SETUP_SUFFIX: Final = "/client-setup-details"
 USER_AGENT: Final = "harbot/0.1"
+MAX_PAGE_SIZE: Final = 100
+"""The most registries asked for in one list call."""
+TOKEN_PLACEHOLDER: Final = "<TOKEN>"  # noqa: S105 (a placeholder, not a secret)
+"""What stands where the bot's own key would appear in a client set-up body (Harness uses the same)."""
+
+Data = TypeVar("Data")
 
 
 class _Retry(Exception):
@@ -106,6 +129,60 @@ class HarnessClient:
 
     async def get_registry(self, ref: RegistryRef) -> Registry:
         """The registry `ref` names, or a HarnessError saying why not. Logs one line per lookup."""
+        return await self._get(self.url_for(ref), ref, lambda body: _data(body, RegistryResponse))
+
+    async def list_registries(
+        self,
+        space: SpaceRef,
+        *,
+        search_term: str | None = None,
+        page: int = 0,
+        size: int = 20,
+        package_types: Sequence[str] = (),
+        registry_type: str | None = None,
+    ) -> ListRegistry:
+        """One page (0-based) of the registries in `space` and every scope below it.
+
+        Sends `scope=descendants`, and `recursive=true` beside it for servers that predate `scope`; always
+        sends `size`, without which Harness ignores `page`. `search_term` is a substring of the name.
+        """
+        params: list[tuple[str, str]] = [
+            ("scope", "descendants"),
+            ("recursive", "true"),
+            ("page", str(max(page, 0))),
+            ("size", str(min(max(size, 1), MAX_PAGE_SIZE))),
+        ]
+        if search_term:
+            params.append(("search_term", search_term))
+        params.extend(("package_type", package_type) for package_type in package_types)
+        if registry_type:
+            params.append(("type", registry_type))
+        url = f"{self._base}{SPACES_PATH}{space.path}{LIST_SUFFIX}"
+        return await self._get(url, space, lambda body: _data(body, ListRegistryResponse), params)
+
+    async def client_setup(self, ref: RegistryRef) -> ClientSetupDetails:
+        """How to set a client up for the registry: Harness's steps for its package type.
+
+        The bot's own key never comes back in them: should the body hold it, it becomes `<TOKEN>`.
+        """
+        key = self._api_key.encode()
+
+        def parse(body: bytes) -> ClientSetupDetails:
+            if key and key in body:
+                body = body.replace(key, TOKEN_PLACEHOLDER.encode())
+            return _data(body, ClientSetupResponse)
+
+        return await self._get(f"{self.url_for(ref)}{SETUP_SUFFIX}", ref, parse)
+
+    async def _get(
+        self,
+        url: str,
+        subject: Subject,
+        parse: Callable[[bytes], Data],
+        params: Sequence[tuple[str, str]] = (),
+    ) -> Data:
+        """GET `url` with retries inside the deadline; `parse` turns the 200 body into the answer or
+        raises `_Unreadable` with what was wrong. Logs one line per call (DEBUG unless it failed)."""
         started = time.monotonic()
         attempts = 0
         outcome = "ok"
@@ -114,7 +191,8 @@ class HarnessClient:
                 attempts += 1
                 remaining = self._deadline - (time.monotonic() - started)
                 try:
-                    return await self._attempt(ref, min(self._timeout, max(remaining, 0.1)))
+                    body = await self._attempt(url, params, subject, min(self._timeout, max(remaining, 0.1)))
+                    return self._parse(body, subject, parse)
                 except _Retry as retry:
                     delay = self._delay(attempts, retry.retry_after)
                     remaining = self._deadline - (time.monotonic() - started)
@@ -122,7 +200,7 @@ class HarnessClient:
                         raise retry.error from retry.__cause__
                     logger.info(
                         "harness retry ref=%s attempt=%d reason=%r delay=%.2fs",
-                        ref.path,
+                        subject.path,
                         attempts,
                         type(retry.error).__name__,
                         delay,
@@ -139,7 +217,7 @@ class HarnessClient:
             logger.log(
                 logging.DEBUG if outcome == "ok" else logging.WARNING,
                 "harness call ref=%s outcome=%s attempts=%d latency_ms=%d",
-                ref.path,
+                subject.path,
                 outcome,
                 attempts,
                 (time.monotonic() - started) * 1000,
@@ -150,26 +228,29 @@ class HarnessClient:
             return retry_after if retry_after <= MAX_RETRY_AFTER else None
         return random.uniform(0, self._backoff * 2 ** (attempts - 1)) + 0.05  # noqa: S311 (jitter, not crypto)
 
-    async def _attempt(self, ref: RegistryRef, attempt_timeout: float) -> Registry:
+    async def _attempt(
+        self, url: str, params: Sequence[tuple[str, str]], subject: Subject, attempt_timeout: float
+    ) -> bytes:
         answered = False
         try:
             async with self._http.stream(
                 "GET",
-                self.url_for(ref),
+                url,
+                params=list(params) or None,
                 headers={"x-api-key": self._api_key},
                 timeout=httpx.Timeout(attempt_timeout),
             ) as response:
                 record_harness_request(response.status_code)
                 answered = True
                 try:
-                    body = await self._read_capped(response, ref)
+                    body = await self._read_capped(response, subject)
                 except httpx.DecodingError as exc:
                     if response.status_code == 200:
                         # It did answer, with a body its own Content-Encoding cannot decode: not a
                         # connection problem, and not one a retry is likely to fix.
                         raise InvalidResponse(
-                            f"Harness at {self._host} sent a body for {ref.path} that could not be decoded",
-                            ref=ref,
+                            f"Harness at {self._host} sent a body for {subject.path} it could not decode",
+                            ref=subject,
                             host=self._host,
                         ) from exc
                     body = b""  # an error status says what happened; its body is only detail
@@ -177,56 +258,75 @@ class HarnessClient:
             if not answered:  # one count per attempt: a body cut short after the status counts as that
                 record_harness_request("timeout")
             message = f"Harness at {self._host} did not answer within {attempt_timeout:.1f}s"
-            error: HarnessError = HarnessTimeout(message, ref=ref, host=self._host)
+            error: HarnessError = HarnessTimeout(message, ref=subject, host=self._host)
             raise _Retry(error) from exc
         except httpx.TransportError as exc:
             if not answered:
                 record_harness_request("connection")
             error = HarnessConnectionError(
-                f"could not reach Harness at {self._host}: {type(exc).__name__}", ref=ref, host=self._host
+                f"could not reach Harness at {self._host}: {type(exc).__name__}", ref=subject, host=self._host
             )
             raise _Retry(error) from exc
 
         if response.status_code != 200:
             status_error = error_for_status(
-                response.status_code, ref=ref, host=self._host, detail=_error_detail(body)
+                response.status_code, ref=subject, host=self._host, detail=_error_detail(body)
             )
             if response.status_code == 429 or response.status_code >= 500:
                 raise _Retry(status_error, _retry_after(response.headers.get("retry-after")))
             raise status_error
-        return self._parse(body, ref)
+        return body
 
-    async def _read_capped(self, response: httpx.Response, ref: RegistryRef) -> bytes:
+    async def _read_capped(self, response: httpx.Response, subject: Subject) -> bytes:
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():
             size += len(chunk)
             if size > MAX_BODY_BYTES:
                 raise InvalidResponse(
-                    f"Harness at {self._host} sent more than {MAX_BODY_BYTES} bytes for {ref.path}",
-                    ref=ref,
+                    f"Harness at {self._host} sent more than {MAX_BODY_BYTES} bytes for {subject.path}",
+                    ref=subject,
                     host=self._host,
                 )
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _parse(self, body: bytes, ref: RegistryRef) -> Registry:
+    def _parse(self, body: bytes, subject: Subject, parse: Callable[[bytes], Data]) -> Data:
         try:
-            parsed = RegistryResponse.model_validate_json(body)
-        except ValidationError as exc:
-            kind = "not JSON" if _is_json_error(exc) else "not a registry"
+            return parse(body)
+        except _Unreadable as exc:
             raise InvalidResponse(
-                f"Harness at {self._host} answered 200 for {ref.path} with a body that is {kind}",
-                ref=ref,
+                f"Harness at {self._host} answered 200 for {subject.path} with {exc}",
+                ref=subject,
                 host=self._host,
-            ) from exc
-        if parsed.status != "SUCCESS" or parsed.data is None:
-            raise InvalidResponse(
-                f"Harness at {self._host} answered 200 for {ref.path} with status {parsed.status!r}",
-                ref=ref,
-                host=self._host,
-            )
-        return parsed.data
+            ) from exc.__cause__
+
+
+class _Unreadable(Exception):
+    """Internal: a 200 body that is not the answer; the message says how, for the log."""
+
+
+@overload
+def _data(body: bytes, model: type[RegistryResponse]) -> Registry: ...
+@overload
+def _data(body: bytes, model: type[ListRegistryResponse]) -> ListRegistry: ...
+@overload
+def _data(body: bytes, model: type[ClientSetupResponse]) -> ClientSetupDetails: ...
+def _data(
+    body: bytes, model: type[RegistryResponse | ListRegistryResponse | ClientSetupResponse]
+) -> Registry | ListRegistry | ClientSetupDetails:
+    """`data` of a `{status, data}` body, or _Unreadable when the body is not JSON, does not fit the
+    model, or is not SUCCESS."""
+    try:
+        parsed = model.model_validate_json(body)
+    except ValidationError as exc:
+        kind = "not JSON" if _is_json_error(exc) else "not the expected shape"
+        raise _Unreadable(f"a body that is {kind}") from exc
+    except RecursionError as exc:
+        raise _Unreadable("a body nested too deeply") from exc
+    if parsed.status != "SUCCESS" or parsed.data is None:
+        raise _Unreadable(f"status {parsed.status!r}")
+    return parsed.data
 
 
 def _proxied(base_url: str) -> bool:

@@ -17,20 +17,27 @@ HarnessError                      anything that stops a lookup
 ```
 
 Messages name the host and the status, never the API key. The status mapping lives in one place:
-`error_for_status`.
+`error_for_status`. A registry call's error carries its `ref`; a list call's, its `space` (and a
+placeholder `ref` naming no registry, so code written for lookups never meets None).
 """
 
 from __future__ import annotations
 
-from bot.refs import RegistryRef
+from bot.refs import RegistryRef, SpaceRef
+
+Subject = RegistryRef | SpaceRef
+"""What a call was about: a registry, or a space whose registries were listed."""
 
 
 class HarnessError(Exception):
-    """A Harness lookup failed."""
+    """A Harness call failed."""
 
-    def __init__(self, message: str, *, ref: RegistryRef, host: str) -> None:
+    def __init__(self, message: str, *, ref: Subject, host: str) -> None:
         super().__init__(message)
-        self.ref = ref
+        self.space: SpaceRef | None = ref if isinstance(ref, SpaceRef) else None
+        self.ref: RegistryRef = (
+            ref if isinstance(ref, RegistryRef) else RegistryRef(account=ref.account, registry="registries")
+        )
         self.host = host
 
 
@@ -38,7 +45,7 @@ class HarnessStatusError(HarnessError):
     """Harness answered with an HTTP error status."""
 
     def __init__(
-        self, message: str, *, ref: RegistryRef, host: str, status: int, detail: str | None = None
+        self, message: str, *, ref: Subject, host: str, status: int, detail: str | None = None
     ) -> None:
         super().__init__(message, ref=ref, host=host)
         self.status = status
@@ -95,7 +102,7 @@ _BY_STATUS: dict[int, type[HarnessStatusError]] = {
 
 
 def error_for_status(
-    status: int, *, ref: RegistryRef, host: str, detail: str | None = None
+    status: int, *, ref: Subject, host: str, detail: str | None = None
 ) -> HarnessStatusError:
     """The exception for an HTTP error status: 4xx by table, everything else a ServerError."""
     cls = _BY_STATUS.get(status, ServerError)

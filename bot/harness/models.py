@@ -121,3 +121,99 @@ def epoch_seconds(millis: str | None) -> int | None:
     if value <= 0:
         return None
     return value // 1000
+
+
+def _none_to_zero(value: Any) -> Any:
+    return 0 if value is None else value
+
+
+NullableCount = Annotated[int, BeforeValidator(_none_to_zero)]
+
+
+class RegistryMetadata(_Model):
+    """One registry in a list: `registries[]` of `GET /spaces/{space_ref}/+/registries`."""
+
+    identifier: NullableText = ""
+    package_type: NullableText = Field(default="", alias="packageType")
+    type: NullableText = ""
+    url: NullableText = ""
+    path: NullableText = ""
+    """The full path, identifier included (`acc/org/proj/reg`); "" when Harness could not find its space."""
+    description: NullableText = ""
+    labels: NullableList = Field(default_factory=list)
+    last_modified: str | None = Field(default=None, alias="lastModified")
+    artifacts_count: int | None = Field(default=None, alias="artifactsCount")
+    downloads_count: int | None = Field(default=None, alias="downloadsCount")
+    registry_size: str | None = Field(default=None, alias="registrySize")
+
+
+class ListRegistry(_Model):
+    """`data` of a successful list: one page of registries and where it sits among the others."""
+
+    registries: Annotated[list[RegistryMetadata], BeforeValidator(_none_to_empty)] = Field(
+        default_factory=list
+    )
+    item_count: int | None = Field(default=None, alias="itemCount")
+    page_count: int | None = Field(default=None, alias="pageCount")
+    page_index: int | None = Field(default=None, alias="pageIndex")
+    page_size: int | None = Field(default=None, alias="pageSize")
+
+
+class ListRegistryResponse(_Model):
+    """The list's 200 body: `{"status": ..., "data": ListRegistry}`."""
+
+    status: str
+    data: ListRegistry | None = None
+
+
+class SetupCommand(_Model):
+    """A command to run (`value`), with an optional `label` saying what it is for."""
+
+    label: NullableText = ""
+    value: NullableText = ""
+
+
+class SetupStep(_Model):
+    """One step: a heading and its commands. `type` is Static, or GenerateToken where a token goes."""
+
+    header: NullableText = ""
+    type: NullableText = ""
+    commands: Annotated[list[SetupCommand], BeforeValidator(_none_to_empty)] = Field(default_factory=list)
+
+
+class SetupSection(_Model):
+    """A section: INLINE holds `steps`, TABS holds `tabs` (e.g. one per client tool), each with sections.
+
+    One flat model rather than the spec's discriminated union, so an unknown `type` still parses.
+    """
+
+    header: NullableText = ""
+    sec_header: NullableText = Field(default="", alias="secHeader")
+    type: NullableText = ""
+    steps: Annotated[list[SetupStep], BeforeValidator(_none_to_empty)] = Field(default_factory=list)
+    tabs: Annotated[list[SetupTab], BeforeValidator(_none_to_empty)] = Field(default_factory=list)
+
+
+class SetupTab(_Model):
+    """One tab of a TABS section."""
+
+    header: NullableText = ""
+    sections: Annotated[list[SetupSection], BeforeValidator(_none_to_empty)] = Field(default_factory=list)
+
+
+class ClientSetupDetails(_Model):
+    """`data` of `GET /registry/{registry_ref}/+/client-setup-details`: how to set a client up."""
+
+    main_header: NullableText = Field(default="", alias="mainHeader")
+    sec_header: NullableText = Field(default="", alias="secHeader")
+    sections: Annotated[list[SetupSection], BeforeValidator(_none_to_empty)] = Field(default_factory=list)
+
+
+class ClientSetupResponse(_Model):
+    """The client set-up's 200 body: `{"status": ..., "data": ClientSetupDetails}`."""
+
+    status: str
+    data: ClientSetupDetails | None = None
+
+
+SetupSection.model_rebuild()

@@ -1,14 +1,25 @@
-"""Card buttons: "Open in Harness" (a link), "Refresh" and "Share in channel"."""
+"""Buttons: the card's "Open in Harness" (a link), "Refresh", "Share in channel" and "How to pull"; the
+list card's Previous/Next (paging in place) and per-row Open; did-you-mean choices."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Final
 
 from bot.access import Asker
-from bot.answers import look_up
-from bot.cards import ACTION_OPEN, ACTION_REFRESH, ACTION_SHARE, stale_button_reply
+from bot.answers import Answer, look_up
+from bot.cards import ACTION_OPEN, ACTION_PULL, ACTION_REFRESH, ACTION_SHARE, stale_button_reply
+from bot.cards.listing import (
+    ACTION_CHOOSE,
+    ACTION_CHOOSE_PULL,
+    ACTION_LIST_NEXT,
+    ACTION_LIST_OPEN,
+    ACTION_LIST_PREVIOUS,
+)
+from bot.finding import list_page, pull_answer
+from bot.finding.queries import decode_query
 from bot.parsing import InvalidScope, parse_scope
 from bot.refs import RegistryRef
 
@@ -22,8 +33,27 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ACTIONS: Final = (ACTION_OPEN, ACTION_REFRESH, ACTION_SHARE)
-"""The action_ids listened to: the buttons bot.cards puts on a card."""
+
+def _indexed(action_id: str) -> re.Pattern[str]:
+    """Buttons repeated in one message carry their index (`list_open_3`): action ids must differ."""
+    return re.compile(rf"{re.escape(action_id)}_[0-9]{{1,2}}")
+
+
+LIST_OPEN: Final = _indexed(ACTION_LIST_OPEN)
+CHOOSE: Final = _indexed(ACTION_CHOOSE)
+CHOOSE_PULL: Final = _indexed(ACTION_CHOOSE_PULL)
+ACTIONS: Final[tuple[str | re.Pattern[str], ...]] = (
+    ACTION_OPEN,
+    ACTION_REFRESH,
+    ACTION_SHARE,
+    ACTION_PULL,
+    ACTION_LIST_NEXT,
+    ACTION_LIST_PREVIOUS,
+    LIST_OPEN,
+    CHOOSE,
+    CHOOSE_PULL,
+)
+"""The action_ids listened to: the buttons bot.cards, bot.cards.listing and bot.cards.pull put on messages."""
 
 ButtonHandler = Callable[
     [dict[str, Any], dict[str, Any], "Respond", "Services", Asker], Coroutine[Any, Any, None]
@@ -94,8 +124,67 @@ async def handle_share(
     await respond(delete_original=True)
 
 
+async def _answer(answer: Answer, respond: Respond, *, replace: bool) -> None:
+    """An answer to a click: in place of the clicked message when `replace` and it worked, else a new
+    message only the clicker sees."""
+    if answer.ok and replace:
+        await respond(**answer.reply.as_kwargs(), replace_original=True)
+    else:
+        await respond(**answer.reply.as_kwargs(), response_type="ephemeral", replace_original=False)
+
+
+async def handle_page(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services, asker: Asker
+) -> None:
+    """Previous or Next on a list card: that page, in place of the one shown."""
+    query = decode_query(action.get("value"), services.scope)
+    if query is None:
+        logger.warning("button with an unreadable value action_id=%s", action.get("action_id"))
+        await respond(**stale_button_reply().as_kwargs(), response_type="ephemeral", replace_original=False)
+        return
+    await _answer(await list_page(query, services, asker, surface="page"), respond, replace=True)
+
+
+async def handle_open(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services, asker: Asker
+) -> None:
+    """A list row's Open: the registry's card, beside the list (only the clicker sees it)."""
+    ref = await _clicked_ref(action, respond, services)
+    if ref is None:
+        return
+    answer = await look_up(
+        ref, services, surface="list", asker=asker, requested_by=asker.user, shareable=True
+    )
+    await _answer(answer, respond, replace=False)
+
+
+async def handle_choose(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services, asker: Asker
+) -> None:
+    """A did-you-mean choice: the chosen registry's card, in place of the question."""
+    ref = await _clicked_ref(action, respond, services)
+    if ref is None:
+        return
+    answer = await look_up(
+        ref, services, surface="choice", asker=asker, requested_by=asker.user, shareable=True, found=True
+    )
+    await _answer(answer, respond, replace=True)
+
+
+async def handle_pull(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services, asker: Asker
+) -> None:
+    """ "How to pull" (on a card, or a did-you-mean choice from `/har pull`): the set-up steps, to the
+    clicker only; a choice's steps replace the question."""
+    ref = await _clicked_ref(action, respond, services)
+    if ref is None:
+        return
+    answer = await pull_answer(ref, services, asker, surface="pull-button")
+    await _answer(answer, respond, replace=CHOOSE_PULL.fullmatch(str(action.get("action_id"))) is not None)
+
+
 def register(app: AsyncApp, services: Services) -> None:
-    """Register the three buttons' action listeners: each acknowledges the click, then works in the
+    """Register the buttons' action listeners: each acknowledges the click, then works in the
     background."""
 
     async def on_open(ack: AsyncAck) -> None:
@@ -115,10 +204,16 @@ def register(app: AsyncApp, services: Services) -> None:
 
         return listener
 
-    listeners = {
+    listeners: dict[str | re.Pattern[str], Callable[..., Awaitable[None]]] = {
         ACTION_OPEN: on_open,
         ACTION_REFRESH: on_click(handle_refresh, ACTION_REFRESH),
         ACTION_SHARE: on_click(handle_share, ACTION_SHARE),
+        ACTION_PULL: on_click(handle_pull, ACTION_PULL),
+        ACTION_LIST_NEXT: on_click(handle_page, ACTION_LIST_NEXT),
+        ACTION_LIST_PREVIOUS: on_click(handle_page, ACTION_LIST_PREVIOUS),
+        LIST_OPEN: on_click(handle_open, ACTION_LIST_OPEN),
+        CHOOSE: on_click(handle_choose, ACTION_CHOOSE),
+        CHOOSE_PULL: on_click(handle_pull, ACTION_CHOOSE_PULL),
     }
     for action_id in ACTIONS:
         app.action(action_id)(listeners[action_id])

@@ -67,8 +67,8 @@ async def handle_mention(
 ) -> None:
     """`@harbot <registry or link>` in a channel: the card in a thread under that message.
 
-    Help, usage hints and errors go to the person who asked only (ephemeral, in the same thread); the
-    channel stays readable.
+    Help, usage hints, errors, lists and pull steps go to the person who asked only (ephemeral, in the
+    same thread); the channel stays readable.
     """
     if event.get("bot_id") or event.get("channel_type") == "im":
         return  # a DM is answered by the message listener; other bots do not get answers
@@ -89,7 +89,7 @@ async def handle_mention(
         return
     for task in wanted:
         answer = await task.run(services, asker, surface="mention")
-        if answer.ok:
+        if answer.ok and not answer.private:
             await say(**answer.reply.as_kwargs(), thread_ts=thread_ts)
         else:
             await to_asker(answer.reply)

@@ -86,7 +86,12 @@ async def test_card_buttons_link_to_harness_and_the_json_opens_in_block_kit_buil
         f"[...{card('docker-prod')}.querySelectorAll('.bk-button')]"
         ".map(b => [b.textContent, b.getAttribute('href')])"
     )
-    assert buttons == [["Open in Harness", LINK], ["Refresh", None], ["Share in channel", None]]
+    assert buttons == [
+        ["Open in Harness", LINK],
+        ["Refresh", None],
+        ["Share in channel", None],
+        ["How to pull", None],
+    ]
     await page.click(f"{card('docker-prod')}.querySelector('details.json summary')")
     shown = await page.wait_for(f"{card('docker-prod')}.querySelector('details.json[open] pre')?.textContent")
     assert '"type": "header"' in shown
