@@ -43,6 +43,7 @@ async def run_socket_mode(settings: Settings, services: Services) -> None:
         await handler.close_async()  # type: ignore[no-untyped-call]
         await services.background.aclose()
         await services.lookups.aclose()
+        await services.state.aclose()
         await services.slack.aclose(app)
 
 

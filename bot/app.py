@@ -8,8 +8,6 @@ hundred threads, and none queues behind another.
 from __future__ import annotations
 
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,13 +32,12 @@ from bot.parsing import ScopeContext
 from bot.payloads import MalformedRequest, check_payload, is_ssl_check, read_payload
 from bot.settings import Settings
 from bot.slack_session import SlackSession
+from bot.state import SharedState
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-SEEN_EVENTS_WINDOW = 15 * 60.0
-"""Seconds an event id is remembered: Slack's retries come after about 1 and 5 minutes."""
 MAX_BODY_BYTES = 256 * 1024
 """Slack's payloads are a few KB; anything far larger is not from Slack."""
 
@@ -57,6 +54,8 @@ class Services:
     """Where listeners put the slow part of an answer, after acknowledging (bot.background)."""
     slack: SlackSession = field(default_factory=SlackSession)
     """The pooled connection to Slack; opened by whatever serves the app (build_web_app, Socket Mode)."""
+    state: SharedState = field(default_factory=lambda: SharedState(None))
+    """What instances share (Redis when REDIS_URL is set): delivered events, the registry cache."""
 
 
 def build_services(settings: Settings, *, harness: HarnessClient | None = None) -> Services:
@@ -70,6 +69,7 @@ def build_services(settings: Settings, *, harness: HarnessClient | None = None) 
     client = harness or HarnessClient(
         base_url=settings.harness_base_url, api_key=api_key, timeout=settings.harness_timeout
     )
+    state = SharedState.from_settings(settings)
     scope = ScopeContext(
         account_id=settings.account_id,
         default_org=settings.harness_default_org,
@@ -78,10 +78,11 @@ def build_services(settings: Settings, *, harness: HarnessClient | None = None) 
     )
     return Services(
         settings=settings,
-        lookups=RegistryLookups(client),
+        lookups=RegistryLookups(client, shared=state.registries),
         scope=scope,
         access=AccessPolicy.from_settings(settings),
         background=Background(handle_error),
+        state=state,
     )
 
 
@@ -101,14 +102,14 @@ def build_app(settings: Settings, services: Services) -> AsyncApp:
         request_verification_enabled=not settings.socket_mode,
         raise_error_for_unhandled_request=False,
     )
-    seen = SeenEvents()
 
     async def drop_repeated_events(
         body: dict[str, Any], next_: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
-        """Slack re-sends events it thinks were not acknowledged (`X-Slack-Retry-Num`): answer once."""
+        """Slack re-sends events it thinks were not acknowledged (`X-Slack-Retry-Num`, or a Socket Mode
+        envelope's `retry_attempt`), maybe to another instance: answer once, wherever it lands."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if isinstance(event_id, str) and seen.repeated(event_id):
+        if isinstance(event_id, str) and not await services.state.first_seen(event_id):
             logger.info("repeated event ignored event_id=%s", event_id)
             return BoltResponse(status=200, body="")
         await next_()
@@ -119,28 +120,6 @@ def build_app(settings: Settings, services: Services) -> AsyncApp:
     register_listeners(app, services)
     app.error(handle_error)
     return app
-
-
-class SeenEvents:
-    """Event ids seen in the last `window` seconds (Slack retries within minutes), at most `max_size`."""
-
-    def __init__(self, *, window: float = SEEN_EVENTS_WINDOW, max_size: int = 10_000) -> None:
-        self._window = window
-        self._max_size = max_size
-        self._seen: OrderedDict[str, float] = OrderedDict()
-
-    def repeated(self, event_id: str) -> bool:
-        """True when `event_id` was seen within the window; otherwise remember it and return False."""
-        now = time.monotonic()
-        while self._seen:
-            oldest, at = next(iter(self._seen.items()))
-            if now - at < self._window and len(self._seen) < self._max_size:
-                break
-            del self._seen[oldest]
-        if event_id in self._seen:
-            return True
-        self._seen[event_id] = now
-        return False
 
 
 async def handle_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None) -> None:
@@ -202,6 +181,7 @@ def build_web_app(app: AsyncApp, services: Services) -> web.Application:
         return web.json_response({"ok": True})
 
     async def open_services(_: web.Application) -> None:
+        await services.state.start()
         await services.slack.open(app)
 
     async def finish_answers(_: web.Application) -> None:
@@ -209,6 +189,7 @@ def build_web_app(app: AsyncApp, services: Services) -> web.Application:
 
     async def close_services(_: web.Application) -> None:
         await services.lookups.aclose()
+        await services.state.aclose()
         await services.slack.aclose(app)
 
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)

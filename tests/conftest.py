@@ -212,6 +212,7 @@ async def socket_mode_bot(slack: SlackStandIn, harness: HarnessStandIn) -> Async
     finally:
         await handler.close_async()
         await services.lookups.aclose()
+        await services.state.aclose()
 
 
 __all__ = ["ACCOUNT", "SECRETS", "Bot", "Server"]
