@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.app import Services, build_app, build_services, build_web_app
 from bot.harness.client import HarnessClient
 from bot.settings import Settings
+from tests.redis_server import RedisServer
 from tests.standins import (
     JSON,
     HarnessStandIn,
@@ -61,6 +62,15 @@ async def slack() -> AsyncIterator[SlackStandIn]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real redis-server on a free loopback port, in a temporary directory; killed at the end."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
 
 
 @dataclass
