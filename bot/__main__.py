@@ -10,6 +10,7 @@ import sys
 from aiohttp import web
 from dotenv import load_dotenv
 
+from bot import workers
 from bot.app import Services, build_app, build_services, build_web_app
 from bot.playground import launch as playground
 from bot.settings import Settings, SettingsError, load_settings
@@ -104,6 +105,8 @@ def main(argv: list[str] | None = None) -> None:
         logger.info("harbot starting in Socket Mode")
         asyncio.run(run_socket_mode(settings, services))
         return
+    if settings.web_concurrency > 1:
+        workers.serve(settings)  # gunicorn's master with WEB_CONCURRENCY workers; never returns
     logger.info("harbot serving HTTP on port %d (POST /slack/events, GET /healthz)", settings.port)
     web_app = build_web_app(build_app(settings, services), services)
     web.run_app(web_app, host=settings.host, port=settings.port, print=None, access_log=None)

@@ -207,12 +207,14 @@ def assert_no_secrets(bot: Bot, logs: LogWatch, *answers: str) -> None:
 
 
 @asynccontextmanager
-async def socket_mode_bot(slack: SlackStandIn, harness: HarnessStandIn) -> AsyncIterator[Services]:
+async def socket_mode_bot(
+    slack: SlackStandIn, harness: HarnessStandIn, **overrides: Any
+) -> AsyncIterator[Services]:
     """The bot connected in Socket Mode to the Slack stand-in's WebSocket; closed again on exit."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     settings = make_settings(
-        slack_app_token=APP_TOKEN, slack_api_url=slack.api_url, harness_base_url=harness.base_url
+        slack_app_token=APP_TOKEN, slack_api_url=slack.api_url, harness_base_url=harness.base_url, **overrides
     )
     services = build_services(settings)
     handler = AsyncSocketModeHandler(build_app(settings, services), APP_TOKEN)
