@@ -63,8 +63,9 @@ class BotProcess:
         return self._process
 
     async def start(self, session: aiohttp.ClientSession) -> None:
-        """Start it and wait until /healthz answers."""
-        self._process = self.spawn()
+        """Start it (unless `spawn` did) and wait until /healthz answers."""
+        if self._process is None:
+            self._process = self.spawn()
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
