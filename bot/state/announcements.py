@@ -77,6 +77,9 @@ class Announcements:
                         self._deliver(message["channel"], message["data"])
             except (RedisError, OSError) as exc:
                 self._link.failed(exc)
+            except Exception:
+                # Our bug, not Redis's: say so, and subscribe again; lookups meanwhile ask Harness.
+                logger.exception("the Redis announcements listener failed; subscribing again")
             finally:
                 self._drop_all()
                 with contextlib.suppress(RedisError, OSError):
