@@ -51,6 +51,7 @@ def install_redaction(settings: Settings) -> None:
         settings.slack_signing_secret,
         settings.slack_app_token,
         settings.harness_api_key,
+        settings.redis_password,
     )
     global _secrets
     with _lock:

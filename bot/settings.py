@@ -185,6 +185,15 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def redis_password(self) -> SecretStr | None:
+        """The password inside REDIS_URL, if any (kept out of every log line, as the other secrets)."""
+        if self.redis_url is None:
+            return None
+        parts = urlsplit(self.redis_url.get_secret_value())
+        secret = parts.password or (parts.username if "@" in parts.netloc else None)
+        return SecretStr(secret) if secret else None
+
+    @property
     def socket_mode(self) -> bool:
         """Socket Mode when an app-level token is configured, HTTP otherwise."""
         return self.slack_app_token is not None

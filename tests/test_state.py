@@ -19,7 +19,7 @@ from bot.refs import RegistryRef
 from bot.state import Outcome, SharedState
 from bot.state.link import RedisLink
 from tests.conftest import HARNESS_KEY, make_settings
-from tests.redis_server import RedisServer, needs_redis
+from tests.redis_server import RedisServer, free_port, needs_redis
 from tests.standins import REF, Canned, HarnessStandIn, LogWatch, harness_fixture, success_body
 
 pytestmark = needs_redis
@@ -79,6 +79,22 @@ def test_several_workers_with_redis_are_accepted() -> None:
     settings = make_settings(web_concurrency=2, redis_url="rediss://:pw@cache.example:6380/1")
     assert settings.web_concurrency == 2
     assert "pw" not in repr(settings)
+
+
+async def test_an_unreachable_redis_is_named_in_one_warning_without_its_password(logs: LogWatch) -> None:
+    settings = make_settings(redis_url=f"redis://:SENTINEL-REDIS-PW@127.0.0.1:{free_port()}/0")
+    assert settings.redis_password is not None
+    state = SharedState.from_settings(settings)
+    await state.start()
+    try:
+        for n in range(5):
+            assert await state.first_seen(f"Ev{n}")
+    finally:
+        await state.aclose()
+    (warning,) = [r.getMessage() for r in logs.records if r.levelno == logging.WARNING]
+    assert "redis://***@127.0.0.1:" in warning
+    assert "REDIS_URL" in warning
+    assert "SENTINEL-REDIS-PW" not in logs.text()
 
 
 # --- event de-duplication ----------------------------------------------------------------------------

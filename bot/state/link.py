@@ -7,8 +7,9 @@ callers answer from this process's memory. After that, one call at a time probes
 succeeds ends the outage with one INFO line. So a dead Redis costs no request more than one quick error,
 and the log gets one line per outage, not one per request.
 
-redis-py retries a failed command itself (ten times with backoff, by default). Here that is off: a
-request must not wait seconds for a server that is gone; the outage logic above is the retry.
+redis-py retries a failed command itself (ten times with backoff, by default). Here it retries once,
+at once, on a new connection: enough for a connection that went stale while Redis restarted, and a
+request never waits seconds for a server that is gone; the outage logic above is the real retry.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Final, TypeVar
 
 from pydantic import SecretStr
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -35,6 +36,11 @@ RETRY_AFTER: Final = 1.0
 SOCKET_TIMEOUT: Final = 0.5
 """Seconds a Redis command or connection may take before it counts as an outage: Redis answers in
 well under a millisecond on a healthy network."""
+
+MAX_CONNECTIONS: Final = 16
+"""Connections to Redis per process at most (one of them for the pub/sub subscription)."""
+POOL_WAIT: Final = 2.0
+"""Seconds a command may wait for a free connection before it counts as a failure."""
 
 
 class RedisUnavailable(Exception):
@@ -54,12 +60,18 @@ class RedisLink:
     ) -> None:
         self.where = redis_url_for_display(url)
         """The server, as log lines may name it."""
-        self.client = client or Redis.from_url(
-            url.get_secret_value(),
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=socket_timeout,
-            retry=Retry(NoBackoff(), 0),
-            health_check_interval=30,
+        # A bounded pool that callers queue for: left unbounded, a burst of 300 requests opens 300
+        # connections to Redis at once, and the handshakes cost more than the commands.
+        self.client = client or Redis.from_pool(
+            BlockingConnectionPool.from_url(
+                url.get_secret_value(),
+                max_connections=MAX_CONNECTIONS,
+                timeout=POOL_WAIT,
+                socket_timeout=socket_timeout,
+                socket_connect_timeout=socket_timeout,
+                retry=Retry(NoBackoff(), 1),
+                health_check_interval=30,
+            )
         )
         self._retry_after = retry_after
         self._down = False
