@@ -22,7 +22,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from redis.asyncio import Redis
 
@@ -40,6 +40,16 @@ CHECK_EVERY: Final = 1.0
 PARSED_KEPT: Final = 1024
 """Registries whose JSON and parsed model are kept, so a cached registry is parsed once per instance."""
 
+_CLAIM = """
+if ARGV[3] == '1' then
+  local cached = redis.call('GET', KEYS[1])
+  if cached then return {1, cached} end
+end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {2} end
+return {0}
+"""
+"""KEYS: value, lock. ARGV: lock token, lock ms, '1' to read the cache first. In one round trip:
+{1, JSON} cached, {2} the lock is ours, {0} another instance holds it."""
 _PUBLISH = """
 if ARGV[2] ~= '' and tonumber(ARGV[3]) > 0 then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
@@ -85,6 +95,7 @@ class SharedRegistries:
         self._lock_ms = max(1, int(lock_ttl * 1000))
         self._max_wait = max_wait
         self._announcements = Announcements(link, f"{prefix}done:*")
+        self._claim_script = link.client.register_script(_CLAIM)
         self._publish = link.client.register_script(_PUBLISH)
         self._parsed: OrderedDict[RegistryRef, tuple[bytes, Registry]] = OrderedDict()
 
@@ -109,15 +120,13 @@ class SharedRegistries:
         self._announcements.start()  # Socket Mode starts no server hook: the first lookup subscribes
         deadline = time.monotonic() + self._max_wait
         while True:
-            if not fresh:
-                cached = await self._cached(ref)
-                if cached is not None:
-                    return cached, Outcome.HIT
             token = secrets.token_hex(8)
-            claimed = await self._link.call(
-                functools.partial(_claim, key=self._key("lock", ref), token=token, ms=self._lock_ms)
-            )
-            if claimed:
+            keys = [self._key("registry", ref), self._key("lock", ref)]
+            args: list[str | int] = [token, self._lock_ms, "0" if fresh or self._ttl_ms <= 0 else "1"]
+            found = await self._link.call(functools.partial(self._claim, keys=keys, args=args))
+            if found[0] == 1:
+                return self._parse(ref, found[1]), Outcome.HIT
+            if found[0] == 2:
                 return await self._fetch_and_announce(ref, fetch, token), Outcome.MISS
             heard = await self._wait_for_holder(ref, deadline)
             if isinstance(heard, Registry):
@@ -126,11 +135,9 @@ class SharedRegistries:
                 return await fetch(ref), Outcome.MISS
             # _GONE: the holder finished unheard or died; look again
 
-    async def _cached(self, ref: RegistryRef) -> Registry | None:
-        if self._ttl_ms <= 0:
-            return None
-        raw = await self._link.call(lambda r: r.get(self._key("registry", ref)))
-        return None if raw is None else self._parse(ref, raw if isinstance(raw, bytes) else raw.encode())
+    async def _claim(self, client: Redis, *, keys: list[str], args: list[str | int]) -> list[Any]:
+        found: list[Any] = await self._claim_script(keys=keys, args=args, client=client)
+        return found
 
     async def _fetch_and_announce(self, ref: RegistryRef, fetch: Fetch, token: str) -> Registry:
         try:
@@ -197,10 +204,6 @@ class SharedRegistries:
 
     def _key(self, kind: str, ref: RegistryRef) -> str:
         return f"{self._prefix}{kind}:{ref.path}"
-
-
-async def _claim(client: Redis, *, key: str, token: str, ms: int) -> bool:
-    return bool(await client.set(key, token, nx=True, px=ms))
 
 
 _FAILED = object()
