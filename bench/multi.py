@@ -23,8 +23,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.__main__ import quiet_machine
-from bench.apps import APPS, AppSpec, RunningApp, app_env, free_port, proc_stats
+from bench.__main__ import OTHERS_WARNING, quiet_machine
+from bench.apps import APPS, AppSpec, RunningApp, app_env, free_port, machine_busy_seconds, proc_stats
 from bench.load import ACK_TIMEOUT, Figures, SlackClient, Stage
 from bench.report import _table, figures_table
 from bench.scenarios import SCENARIOS
@@ -113,6 +113,7 @@ async def run_one(
     """Start `name` (and its redis-server), warm it up, run `scenario`, stop both."""
     app = MULTI_APPS[name]
     await quiet_machine()
+    machine, own, wall = machine_busy_seconds(), time.process_time(), time.perf_counter()
     redis = Redis() if app.redis else None
     port = free_port()
     env = app_env(port, slack_api_url=slack.api_url, harness_base_url=harness.base_url)
@@ -122,15 +123,23 @@ async def run_one(
     running = RunningApp(app.spec, env, port)
     try:
         await running.wait_ready(client.session)
-        for _ in range(app.workers * 2):  # each worker's first request calls auth.test
-            await client.send(running.url, client.command("help"))
+        # Each worker's first request calls auth.test: concurrent warm-ups reach every worker.
+        warm_ups = [client.command("help") for _ in range(app.workers * 8)]
+        await asyncio.gather(*(client.send(running.url, request) for request in warm_ups))
         pids = [running.pid] + ([redis.proc.pid] if redis else [])
         stage = Stage(client, harness, running.url, tree_cpu(lambda: pids), quick, cores=app.workers)
         gc.collect()
         rows = await SCENARIOS[scenario](stage, name)
+        app_cpu = stage.app_cpu()
+        others = machine_busy_seconds() - machine - app_cpu - (time.process_time() - own)
+        others_cores = max(0.0, others) / (time.perf_counter() - wall)
         errors = running.count_log_lines("ERROR", "Traceback")
         for row in rows:
             row.start_seconds = running.ready_seconds
+            if others_cores > OTHERS_WARNING:
+                row.notes.append(
+                    f"other processes used {others_cores:.2f} cores meanwhile: these figures are disturbed"
+                )
             if errors:
                 row.notes.append(f"{errors} ERROR/Traceback line(s) in the app's log")
     except Exception:
