@@ -108,7 +108,14 @@ def tree_cpu(pids: Callable[[], list[int]]) -> Callable[[], float]:
 
 
 async def run_one(
-    scenario: str, name: str, *, client: SlackClient, harness: HarnessStand, slack: SlackStand, quick: bool
+    scenario: str,
+    name: str,
+    *,
+    client: SlackClient,
+    harness: HarnessStand,
+    slack: SlackStand,
+    quick: bool,
+    logs: Path | None = None,
 ) -> list[Figures]:
     """Start `name` (and its redis-server), warm it up, run `scenario`, stop both."""
     app = MULTI_APPS[name]
@@ -146,7 +153,7 @@ async def run_one(
         print(f"--- {name} log tail ---\n{running.log_tail()}", file=sys.stderr)
         raise
     finally:
-        await running.stop()
+        await running.stop(keep_log=logs / f"{name}-scenario{scenario}.log" if logs else None)
         if redis is not None:
             redis.stop()
     return rows
@@ -193,7 +200,13 @@ async def run(args: argparse.Namespace) -> None:
             for app in args.apps:
                 print(f"scenario {scenario} · {app} …", file=sys.stderr, flush=True)
                 rows += await run_one(
-                    scenario, app, client=client, harness=harness, slack=slack, quick=args.quick
+                    scenario,
+                    app,
+                    client=client,
+                    harness=harness,
+                    slack=slack,
+                    quick=args.quick,
+                    logs=args.logs,
                 )
     await slack.stop()
     await harness.stop()
@@ -217,7 +230,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="smoke run: 100-request bursts, short ramp")
     parser.add_argument("--apps", default="harbot,harbot-2w,ceiling", help=f"any of {', '.join(MULTI_APPS)}")
     parser.add_argument("--scenarios", default="1,2,3", help="comma-separated: 1, 2, 3")
+    parser.add_argument("--logs", type=Path, metavar="DIR", help="keep each app's log in DIR")
     args = parser.parse_args(argv)
+    if args.logs is not None:
+        args.logs.mkdir(parents=True, exist_ok=True)
     args.apps = [a for a in args.apps.split(",") if a]
     args.scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = [a for a in args.apps if a not in MULTI_APPS] + [
