@@ -211,6 +211,8 @@ class Stage:
     app_url: str
     app_cpu: Callable[[], float]
     quick: bool
+    cores: int = 1
+    """Cores the app can use (its worker processes): the ramp's per-app CPU limit scales with it."""
 
 
 async def burst(stage: Stage, requests: Sequence[Request], *, wait: float) -> list[int]:

@@ -92,7 +92,7 @@ async def steady_stream(stage: Stage, app: str) -> list[Figures]:
 
     async def sustains(rate: float) -> bool:
         ok, app_busy = await step_at(rate)
-        if not ok and app_busy <= CLEARLY_IDLE:
+        if not ok and app_busy <= CLEARLY_IDLE * stage.cores:
             # Failed while the app was far from busy: a hiccup (another process, a GC pause), not a
             # limit. One more try decides.
             ok, app_busy = await step_at(rate)
@@ -122,7 +122,7 @@ async def steady_stream(stage: Stage, app: str) -> list[Figures]:
             and row.errors == 0
             and row.ack_p99 <= SUSTAINED_P99
             and row.overhead_p99 <= SUSTAINED_P99
-            and app_busy <= MAX_BUSY
+            and app_busy <= MAX_BUSY * stage.cores
             and not generator_bound
         )
         mark = "ok" if ok else ("gen-bound" if generator_bound else "no")

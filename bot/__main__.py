@@ -12,14 +12,14 @@ import os
 import signal
 import socket
 import sys
-from typing import Literal, NoReturn
+from typing import NoReturn
 
 from aiohttp import web
 from dotenv import load_dotenv
 
-from bot import doctor, startup
+from bot import doctor, startup, workers
 from bot import modes as playground
-from bot.logs import formatter
+from bot.logs import configure_logging
 from bot.metrics import metrics_app
 from bot.services import Services, build_services
 from bot.settings import Mode, Settings, SettingsError, load_settings
@@ -27,16 +27,6 @@ from bot.slack.app import build_web_app, socket_mode_client
 
 logger = logging.getLogger("bot")
 ROUTES = "POST /slack/events, GET /healthz"
-
-
-def configure_logging(level: str, fmt: Literal["text", "json"] = "text") -> None:
-    """One line per record on stderr, which platforms collect: plain text, or JSON with LOG_FORMAT=json."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(formatter(fmt))
-    logging.basicConfig(level=level.upper(), handlers=[handler])
-    if level.upper() != "DEBUG":
-        # httpx logs every request at INFO; the bot's own line per lookup says more, once.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def stop_signal() -> asyncio.Event:
@@ -207,6 +197,8 @@ def main(argv: list[str] | None = None) -> None:
         fail(exc)
     forced = f"--mode {args.mode}" if args.mode != "auto" else None
     configure_logging(settings.log_level, settings.log_format)
+    if not settings.socket_mode and settings.web_concurrency > 1:
+        workers.serve(settings)  # gunicorn's master with WEB_CONCURRENCY workers; never returns
     try:
         if settings.socket_mode:
             announce("Socket Mode", forced or "SLACK_APP_TOKEN set", "connecting to Slack")

@@ -17,6 +17,7 @@ formatter formats tracebacks itself, so it redacts them itself too.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -61,6 +62,7 @@ def install_redaction(settings: Settings) -> None:
         settings.slack_signing_secret,
         settings.slack_app_token,
         settings.harness_api_key,
+        settings.redis_password,
     )
     global _secrets
     with _lock:
@@ -126,3 +128,16 @@ def formatter(fmt: Literal["text", "json"]) -> logging.Formatter:
             JSON_FIELDS, datefmt="%Y-%m-%dT%H:%M:%S%z", rename_fields=JSON_RENAMED, timestamp=False
         )
     return logging.Formatter(TEXT_FORMAT)
+
+
+def configure_logging(level: str, fmt: Literal["text", "json"] = "text") -> None:
+    """One line per record on stderr, which platforms collect: plain text, or JSON with LOG_FORMAT=json.
+
+    Called once, by the entry point (`python -m bot`, or `python -m bot.workers` in each worker).
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(fmt))
+    logging.basicConfig(level=level.upper(), handlers=[handler])
+    if level.upper() != "DEBUG":
+        # httpx logs every request at INFO; the bot's own line per lookup says more, once.
+        logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -8,12 +8,13 @@ from bot.access import AccessPolicy
 from bot.background import Background
 from bot.harness.client import HarnessClient
 from bot.harness.lookups import RegistryLookups
+from bot.harness.searches import RegistrySearches
 from bot.logs import install_redaction
 from bot.parsing import ScopeContext
 from bot.settings import Settings
 from bot.slack.connection import SlackConnection
-from bot.slack.dedupe import EventIds, SeenEvents
 from bot.slack.failures import handle_error
+from bot.state import SharedState
 
 
 @dataclass(frozen=True)
@@ -27,17 +28,21 @@ class Services:
     background: Background
     """Where listeners put the slow part of an answer, after acknowledging."""
     slack: SlackConnection
-    events: EventIds
-    """Event ids already answered, so Slack's retries are answered once."""
+    state: SharedState
+    """What instances share (Redis when REDIS_URL is set): event ids answered, the registry cache."""
+    searches: RegistrySearches
+    """Lists, searches and client set-up steps, briefly cached and coalesced (bot.finding)."""
 
     async def start(self) -> None:
-        """Open the connections that need a running event loop."""
+        """Connect to Redis (when set) and open the connections that need a running event loop."""
+        await self.state.start()
         await self.slack.open()
 
     async def aclose(self) -> None:
-        """Give answers under way their grace period, then close the Harness and Slack connections."""
+        """Give answers under way their grace period, then close Harness, Redis and Slack connections."""
         await self.background.aclose()
         await self.lookups.aclose()
+        await self.state.aclose()
         await self.slack.aclose()
 
 
@@ -53,6 +58,7 @@ def build_services(settings: Settings, *, harness: HarnessClient | None = None) 
     client = harness or HarnessClient(
         base_url=settings.harness_base_url, api_key=api_key, timeout=settings.harness_timeout
     )
+    state = SharedState.from_settings(settings)
     scope = ScopeContext(
         account_id=settings.account_id,
         default_org=settings.harness_default_org,
@@ -61,10 +67,11 @@ def build_services(settings: Settings, *, harness: HarnessClient | None = None) 
     )
     return Services(
         settings=settings,
-        lookups=RegistryLookups(client),
+        lookups=RegistryLookups(client, shared=state.registries),
         scope=scope,
         access=AccessPolicy.from_settings(settings),
         background=Background(handle_error),
         slack=SlackConnection(api_url=settings.slack_api_url, bot_token=bot_token),
-        events=SeenEvents(),
+        state=state,
+        searches=RegistrySearches(client),
     )

@@ -119,6 +119,11 @@ class Settings(BaseSettings):
             raise ValueError("is not a writable directory (the worker launcher creates it, empty)")
         return value
 
+    # Shared state (bot/state): several instances or workers answer as one. Unset: in-process only.
+    redis_url: SecretStr | None = None
+    redis_key_prefix: str = Field(default="harbot:", pattern=r"^[A-Za-z0-9_:.-]{1,64}$")
+    web_concurrency: int = Field(default=1, ge=1, le=64)
+
     @field_validator(
         "slack_bot_token",
         "slack_signing_secret",
@@ -182,11 +187,51 @@ class Settings(BaseSettings):
                 raise ValueError(f"has {entry!r}, which is not an org, an org/project or {ACCOUNT_SCOPE}")
         return value
 
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _redis_blank_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # The URL may carry a password: the message shows it with the password replaced.
+        if value is not None:
+            parts = urlsplit(value.get_secret_value())
+            if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+                raise ValueError(
+                    f"is {redis_url_for_display(value)!r}: it must be a redis:// or rediss:// URL such as "
+                    "redis://localhost:6379/0 (rediss:// for TLS)"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _workers_need_redis(self) -> Settings:
+        if self.web_concurrency > 1 and self.redis_url is None and not self.socket_mode:
+            raise ValueError(
+                f"WEB_CONCURRENCY={self.web_concurrency} needs REDIS_URL: without shared state each worker "
+                "remembers events and registries by itself, so a Slack retry that reaches another "
+                "worker is answered twice. Set REDIS_URL (such as redis://localhost:6379/0), or "
+                "WEB_CONCURRENCY=1"
+            )
+        return self
+
     @model_validator(mode="after")
     def _project_needs_org(self) -> Settings:
         if self.harness_default_project and not self.harness_default_org:
             raise ValueError("HARNESS_DEFAULT_PROJECT needs HARNESS_DEFAULT_ORG as well")
         return self
+
+    @property
+    def redis_password(self) -> SecretStr | None:
+        """The password inside REDIS_URL, if any (kept out of every log line, as the other secrets)."""
+        if self.redis_url is None:
+            return None
+        parts = urlsplit(self.redis_url.get_secret_value())
+        secret = parts.password or (parts.username if "@" in parts.netloc else None)
+        return SecretStr(secret) if secret else None
 
     @property
     def socket_mode(self) -> bool:
@@ -227,6 +272,17 @@ class Settings(BaseSettings):
         needed = ["SLACK_BOT_TOKEN", "HARNESS_API_KEY"]
         needed.append("SLACK_APP_TOKEN" if self.socket_mode else "SLACK_SIGNING_SECRET")
         return [name for name in needed if getattr(self, name.lower()) is None]
+
+
+def redis_url_for_display(url: SecretStr) -> str:
+    """REDIS_URL as it may be shown in a message or log line: any password replaced by `***`."""
+    parts = urlsplit(url.get_secret_value())
+    if "@" not in parts.netloc:
+        return parts.geturl()
+    host = parts.netloc.rpartition("@")[2]
+    # `redis://secret@host` is how some providers write a password alone: only user:password keeps the user.
+    user = parts.username if parts.password is not None and parts.username else None
+    return parts._replace(netloc=f"{user}:***@{host}" if user else f"***@{host}").geturl()
 
 
 def account_from_key(key: SecretStr | None) -> str:

@@ -20,6 +20,7 @@ from bot.slack.app import build_web_app, socket_mode_client
 from devtools.harness import HarnessStandIn
 from devtools.server import Server
 from devtools.slack import JSON, SlackStandIn, signed_headers
+from tests.redis_server import RedisServer
 from tests.support import LogWatch, command_body
 
 # Recognisable fake secrets: tests assert that none of them ever leaks into anything captured.
@@ -82,6 +83,15 @@ async def slack() -> AsyncIterator[SlackStandIn]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real redis-server on a free loopback port, in a temporary directory; killed at the end."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
 
 
 @dataclass
@@ -218,10 +228,12 @@ def assert_no_secrets(bot: Bot, logs: LogWatch, *answers: str) -> None:
 
 
 @asynccontextmanager
-async def socket_mode_bot(slack: SlackStandIn, harness: HarnessStandIn) -> AsyncIterator[Services]:
+async def socket_mode_bot(
+    slack: SlackStandIn, harness: HarnessStandIn, **overrides: Any
+) -> AsyncIterator[Services]:
     """The bot connected in Socket Mode to the Slack stand-in's WebSocket; closed again on exit."""
     settings = make_settings(
-        slack_app_token=APP_TOKEN, slack_api_url=slack.api_url, harness_base_url=harness.base_url
+        slack_app_token=APP_TOKEN, slack_api_url=slack.api_url, harness_base_url=harness.base_url, **overrides
     )
     services = build_services(settings)
     client = socket_mode_client(services)

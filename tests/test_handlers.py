@@ -189,7 +189,7 @@ def envelope(payload: Any, *, envelope_id: str = "env-1", retry: int | None = No
 async def test_a_malformed_socket_mode_envelope_is_acknowledged_and_never_dispatched(
     services: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
-    entry, client = Entry(build_app(services), services.events), SocketClient()
+    entry, client = Entry(build_app(services), services.state), SocketClient()
     await entry.on_socket_request(client, envelope({"type": "event_callback", "event": "not an object"}))  # type: ignore[arg-type]
     (ack,) = client.sent
     assert ack.envelope_id == "env-1"
@@ -199,7 +199,7 @@ async def test_a_malformed_socket_mode_envelope_is_acknowledged_and_never_dispat
 
 
 async def test_an_oversized_socket_mode_envelope_is_refused(services: Services) -> None:
-    entry, client = Entry(build_app(services), services.events), SocketClient()
+    entry, client = Entry(build_app(services), services.state), SocketClient()
     huge = {"type": "event_callback", "event_id": "Ev1", "event": {"type": "message", "text": "x" * 300_000}}
     await entry.on_socket_request(client, envelope(huge))  # type: ignore[arg-type]
     assert [ack.envelope_id for ack in client.sent] == ["env-1"]
@@ -207,7 +207,7 @@ async def test_an_oversized_socket_mode_envelope_is_refused(services: Services) 
 
 
 async def test_a_repeated_socket_mode_event_is_answered_once(services: Services) -> None:
-    entry, client = Entry(build_app(services), services.events), SocketClient()
+    entry, client = Entry(build_app(services), services.state), SocketClient()
     event = {
         "type": "event_callback",
         "event_id": "Ev42",

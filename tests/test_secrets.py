@@ -80,6 +80,7 @@ async def test_services_never_show_a_secret() -> None:
         _no_secret(repr(services) + str(vars(services.lookups)))
     finally:
         await services.lookups.aclose()
+        await services.state.aclose()
 
 
 @pytest.mark.parametrize("name", ["slack_bot_token", "slack_signing_secret", "harness_api_key"])

@@ -35,7 +35,7 @@ from bot.harness.errors import (
     RateLimited,
     Unauthorized,
 )
-from bot.harness.searches import ListQuery, searches_for
+from bot.harness.searches import ListQuery
 from bot.refs import RegistryRef, SpaceRef, ref_from_path
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ async def _page(
     outcome = "ok"
     shown = 0
     try:
-        listing = await searches_for(services.lookups.client).page(query)
+        listing = await services.searches.page(query)
         rows = visible_rows(listing, services, asker)
         shown = len(rows)
         return listing, rows
@@ -296,7 +296,7 @@ async def pull_answer(
     """The client set-up steps for a registry the allow-lists let `asker` see; only ever to the asker."""
     try:
         services.access.check(asker, ref)
-        details = await searches_for(services.lookups.client).setup(ref)
+        details = await services.searches.setup(ref)
     except NotAllowed as exc:
         return Answer(reply=refusal_reply(ref, about_scope=exc.refusal == "scope"), ok=False)
     except HarnessError as exc:

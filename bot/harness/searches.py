@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -107,17 +106,3 @@ class RegistrySearches:
     async def setup(self, ref: RegistryRef) -> ClientSetupDetails:
         """The client set-up steps for a registry."""
         return await self._setups.get(ref, lambda: self.client.client_setup(ref))
-
-
-_BY_CLIENT: weakref.WeakKeyDictionary[HarnessClient, RegistrySearches] = weakref.WeakKeyDictionary()
-
-
-def searches_for(client: HarnessClient) -> RegistrySearches:
-    """The one RegistrySearches of a client (made on first use), so every surface shares its cache.
-
-    A seam until Services holds one itself: bot/services.py is outside this change.
-    """
-    searches = _BY_CLIENT.get(client)
-    if searches is None:
-        searches = _BY_CLIENT[client] = RegistrySearches(client)
-    return searches

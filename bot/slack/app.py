@@ -89,7 +89,7 @@ def build_web_app(services: Services, app: AsyncApp | None = None) -> web.Applic
     secret = services.settings.slack_signing_secret
     if secret is None:
         raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET to verify that requests come from Slack")
-    entry = Entry(app or build_app(services), services.events)
+    entry = Entry(app or build_app(services), services.state)
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
@@ -116,7 +116,7 @@ def socket_mode_client(services: Services, app: AsyncApp | None = None) -> Socke
     token = services.settings.slack_app_token
     if token is None:
         raise ValueError("Socket Mode needs SLACK_APP_TOKEN")
-    entry = Entry(app or build_app(services), services.events)
+    entry = Entry(app or build_app(services), services.state)
     client = SocketModeClient(
         app_token=token.get_secret_value(),
         web_client=AsyncWebClient(base_url=services.settings.slack_api_url),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from aiohttp import web
 from multidict import CIMultiDictProxy
@@ -27,7 +27,6 @@ from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from bot.slack.dedupe import EventIds
 from bot.slack.payloads import MalformedRequest, check_payload, is_ssl_check, read_payload
 
 logger = logging.getLogger(__name__)
@@ -39,6 +38,12 @@ MAX_BODY_BYTES: Final = 256 * 1024
 JSON_TYPE: Final = "application/json"
 # Headers Bolt reads besides the body: the retry count and reason go into its context.
 _PASSED_HEADERS: Final = ("x-slack-retry-num", "x-slack-retry-reason")
+
+
+class EventIds(Protocol):
+    """Where the entry asks whether an event id is new (bot.state: in this process, or on Redis)."""
+
+    async def first_seen(self, event_id: str) -> bool: ...
 
 
 class Entry:
