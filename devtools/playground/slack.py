@@ -66,6 +66,8 @@ class ResponseTarget:
     source_ts: str | None = None
     thread_ts: str | None = None
     uses: int = 0
+    posted_ts: str | None = None
+    """A slash command's response_url has no source message: its "original" is what it posted last."""
 
 
 @dataclass(frozen=True)
@@ -353,7 +355,8 @@ class PlaygroundSlack(SlackStandIn):
         conversation = self.workspace.conversation(target.channel)
         if conversation is None:
             return "channel_not_found"
-        source = conversation.find(target.source_ts) if target.source_ts else None
+        original = target.source_ts or target.posted_ts
+        source = conversation.find(original) if original else None
         if sent.get("delete_original"):
             if source is not None:
                 self.workspace.remove(conversation.id, source.ts)
@@ -369,13 +372,14 @@ class PlaygroundSlack(SlackStandIn):
             return "ok"
         public = sent.get("response_type") == "in_channel"
         thread = sent.get("thread_ts") or target.thread_ts
-        self._bot_message(
+        posted = self._bot_message(
             conversation.id,
             sent,
             ephemeral=not public,
             thread_ts=str(thread) if thread else None,
             via="response_url",
         )
+        target.posted_ts = posted.ts
         return "ok"
 
 

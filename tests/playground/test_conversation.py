@@ -149,6 +149,9 @@ async def test_error_names_show_the_friendly_message(playground: Playground, tex
     reply = await wait_for_message(playground, CHANNEL, answer)
     assert reply.ephemeral
     assert says in bot_text(reply).replace("&#x27;", "'")
+    # A slow answer first said "Looking up…"; the answer replaced it, as Slack's replace_original does.
+    shown = [bot_text(m) for m in playground.workspace.conversations[CHANNEL].messages]
+    assert not any(text.startswith("Looking up") for text in shown)
 
 
 async def test_deleted_registry_card_warns(playground: Playground) -> None:
