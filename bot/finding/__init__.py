@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from bot.access import Asker, NotAllowed
-from bot.answers import Answer, card_answer, fetch
+from bot.answers import Answer, card_answer, fetch, look_up
 from bot.cards import PACKAGE_TYPES, REGISTRY_TYPES, Reply, error_reply, refusal_reply
 from bot.cards.listing import (
     Page,
@@ -269,16 +269,11 @@ async def find_and_show(
     if isinstance(located, RegistryRef):
         if pull:
             return await pull_answer(located, services, asker, surface=surface)
-        try:
-            registry = await fetch(located, services, asker=asker, surface=surface)
-        except NotAllowed as exc:
-            return Answer(reply=refusal_reply(located, about_scope=exc.refusal == "scope"), ok=False)
-        except HarnessError as exc:
-            return Answer(reply=error_reply(exc), ok=False)
-        return card_answer(
-            registry,
+        return await look_up(
             located,
             services,
+            surface=surface,
+            asker=asker,
             requested_by=requested_by,
             shared_by=shared_by,
             shareable=not public,

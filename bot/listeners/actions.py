@@ -103,10 +103,7 @@ async def handle_refresh(
         shareable=ephemeral,
         fresh=True,
     )
-    if answer.ok:
-        await respond(**answer.reply.as_kwargs(), replace_original=True)
-    else:
-        await respond(**answer.reply.as_kwargs(), response_type="ephemeral", replace_original=False)
+    await _answer(answer, respond, replace=True)
 
 
 async def handle_share(
@@ -118,7 +115,7 @@ async def handle_share(
         return
     answer = await look_up(ref, services, surface="share", asker=asker, shared_by=asker.user)
     if not answer.ok:
-        await respond(**answer.reply.as_kwargs(), response_type="ephemeral", replace_original=False)
+        await _answer(answer, respond, replace=False)
         return
     await respond(**answer.reply.as_kwargs(), response_type="in_channel", replace_original=False)
     await respond(delete_original=True)
