@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from bot.services import Services, build_services
 from bot.slack.app import build_app
 from bot.slack.entry import Entry, bolt_request
 from bot.slack.payloads import read_payload
-from tests.conftest import make_settings
+from tests.conftest import BOT_TOKEN, make_settings
 
 ASKER = Asker(team="T1", channel="C1", user="U123")
 
@@ -219,3 +220,14 @@ async def test_a_repeated_socket_mode_event_is_answered_once(services: Services)
     await entry.on_socket_request(client, envelope(event, envelope_id="env-2", retry=1))  # type: ignore[arg-type]
     assert services.background.pending == 1  # the retry was acknowledged, not dispatched
     assert [ack.envelope_id for ack in client.sent] == ["env-1", "env-2"]
+
+
+def test_bolt_does_not_warn_that_the_token_is_unused(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself; the bot gives it the token through
+    authorize, so "token will be unused" would read as a misconfiguration that is not there."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    caplog.set_level(logging.DEBUG)
+    build_app(build_services(make_settings()))
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.harness.client import HarnessClient, _proxied
+from bot.harness.client import uses_proxy
 from bot.harness.transport import StackTransport
 from devtools.harness import Canned, HarnessStandIn
 
@@ -111,15 +111,12 @@ async def test_a_slow_answer_raises_httpx_read_timeout(
 def test_harness_calls_use_the_proxy_the_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     monkeypatch.setenv("NO_PROXY", "localhost")
-    assert _proxied("https://app.harness.io/gateway")
-    assert not _proxied("https://localhost/gateway")
+    assert uses_proxy("https://app.harness.io/gateway")
+    assert not uses_proxy("https://localhost/gateway")
 
 
-async def test_the_client_uses_the_stack_transport_without_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_proxy_the_client_uses_the_stack_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HarnessClient takes httpx's own transport only where `uses_proxy`; else StackTransport."""
     for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy"):
         monkeypatch.delenv(name, raising=False)
-    client = HarnessClient(base_url="https://app.harness.io/gateway", api_key="k")
-    try:
-        assert isinstance(client._http._transport, StackTransport)
-    finally:
-        await client.aclose()
+    assert not uses_proxy("https://app.harness.io/gateway")

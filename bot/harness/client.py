@@ -108,7 +108,7 @@ class HarnessClient:
         self._http = http or httpx.AsyncClient(
             # StackTransport: no connection cap, and a pool that stays cheap with hundreds of lookups in
             # flight (see bot.harness.transport). httpx's own transport when a proxy is configured.
-            transport=None if _proxied(self._base) else StackTransport(),
+            transport=None if uses_proxy(self._base) else StackTransport(),
             limits=PROXIED_LIMITS,
             headers={"user-agent": USER_AGENT, "accept": "application/json"},
             follow_redirects=False,
@@ -329,7 +329,7 @@ def _data(
     return parsed.data
 
 
-def _proxied(base_url: str) -> bool:
+def uses_proxy(base_url: str) -> bool:
     """Whether the environment (HTTPS_PROXY, ALL_PROXY, NO_PROXY…) sends requests to `base_url` through a
     proxy, which httpx's own transport knows how to use."""
     url = httpx.URL(base_url)
