@@ -253,6 +253,15 @@ def render_panel(info: HarnessInfo) -> str:
         _chip(f"@{BOT_NAME} platform/ci/build-cache"),
         _chip("dockerhub-proxy", channel=DM, label="DM: dockerhub-proxy"),
     ]
+    # Finding a registry without knowing its scope: search, did-you-mean, lists and pull steps.
+    finds = [
+        _chip(f"{COMMAND} docker-prod", label=f"{COMMAND} docker-prod (found anywhere)"),
+        _chip(f"{COMMAND} {NOT_FOUND_EXAMPLE}", label=f"{COMMAND} {NOT_FOUND_EXAMPLE} (did you mean)"),
+        _chip(f"{COMMAND} list"),
+        _chip(f"{COMMAND} list payments docker"),
+        _chip(f"{COMMAND} find proxy"),
+        _chip(f"{COMMAND} pull payments/checkout/docker-prod"),
+    ]
     if not info.sandbox:
         return (
             '<section class="panel-section live"><h2>Live Harness</h2>'
@@ -276,6 +285,7 @@ def render_panel(info: HarnessInfo) -> str:
         "talks to is a sandbox inside the playground: nothing here comes from, or goes to, a Harness "
         "account. Set <code>HARNESS_API_KEY</code> and restart to look up your own.</p>"
         f'<p class="tries">{"".join(tries)}</p>'
+        f'<h3>Find it anywhere</h3><p class="tries">{"".join(finds)}</p>'
         f'<table class="registries"><thead><tr><th>Registry</th><th>Scope</th><th>Kind</th><th></th></tr>'
         f"</thead><tbody>{rows}</tbody></table>"
         f'<h3>Names that fail</h3><ul class="errors">{errors}</ul>'

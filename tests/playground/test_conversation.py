@@ -269,3 +269,38 @@ async def test_with_a_harness_key_lookups_go_to_that_harness_not_the_sandbox(har
         await wait_for_message(playground, CHANNEL, card_for("docker-prod"))
     (call,) = harness.calls("acc_test/payments/checkout/docker-prod/+")
     assert call.headers["x-api-key"] == HARNESS_KEY
+
+
+async def test_a_bare_name_is_found_wherever_it_lives(playground: Playground) -> None:
+    await playground.slack_side().send(CHANNEL, "/har docker-prod")
+    card = await wait_for_message(playground, CHANNEL, card_for("docker-prod"), what="the card")
+    assert "found in payments › checkout" in bot_text(card)
+    assert_valid_blocks(card.blocks)
+
+
+async def test_a_misspelt_name_gets_did_you_mean(playground: Playground) -> None:
+    await playground.slack_side().send(CHANNEL, "/har docker-prd")
+
+    def choices(message: Message) -> bool:
+        return (
+            from_bot(message) and "docker-prod" in bot_text(message) and "Did you mean" in bot_text(message)
+        )
+
+    reply = await wait_for_message(playground, CHANNEL, choices, what="did you mean")
+    assert reply.ephemeral
+    assert_valid_blocks(reply.blocks)
+
+
+async def test_list_and_pull_answer_only_the_asker(playground: Playground) -> None:
+    await playground.slack_side().send(CHANNEL, "/har list")
+    listing = await wait_for_message(
+        playground, CHANNEL, lambda m: from_bot(m) and "dockerhub-proxy" in bot_text(m), what="the list"
+    )
+    assert listing.ephemeral
+    assert_valid_blocks(listing.blocks)
+    await playground.slack_side().send(CHANNEL, "/har pull payments/checkout/docker-prod")
+    steps = await wait_for_message(
+        playground, CHANNEL, lambda m: from_bot(m) and "docker pull" in bot_text(m), what="the pull steps"
+    )
+    assert steps.ephemeral
+    assert_valid_blocks(steps.blocks)
