@@ -121,6 +121,8 @@ class SlackStandIn(Server):
         """What `auth.test`'s `x-oauth-scopes` header lists."""
         self.auth_error: str | None = None
         """When set (`invalid_auth`, `account_inactive`, …), `auth.test` fails with it."""
+        self.response_failures: list[tuple[int, dict[str, str]]] = []
+        """Statuses (with headers) the next response_url posts get, in order, before they succeed."""
         self.api_status: int | None = None
         """When set, every Web API call gets this HTTP status and no JSON (Slack in trouble)."""
         self.check_blocks = check_blocks
@@ -289,6 +291,9 @@ class SlackStandIn(Server):
 
     async def _response(self, request: web.Request) -> web.Response:
         recorded = await self.record(request)
+        if self.response_failures:
+            status, headers = self.response_failures.pop(0)
+            return web.Response(status=status, text="slack trouble", headers=headers)
         try:
             sent = json.loads(recorded.body)
         except (ValueError, UnicodeDecodeError):

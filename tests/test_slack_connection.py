@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from typing import Any
 
 from bot.__main__ import run_socket_mode
 from bot.services import build_services
 from devtools.harness import Canned, HarnessStandIn
 from devtools.slack import SlackStandIn
 from tests.conftest import APP_TOKEN, Bot, make_settings, serve_bot, stop_bot
-from tests.support import LINK, REF, event_body, harness_fixture, link_shared, slash_command_envelope
+from tests.support import (
+    LINK,
+    REF,
+    LogWatch,
+    dm,
+    event_body,
+    harness_fixture,
+    link_shared,
+    settle,
+    slash_command_envelope,
+)
 
 
 async def test_answers_through_response_url_reuse_one_connection(bot: Bot) -> None:
@@ -59,3 +71,51 @@ async def test_socket_mode_opens_the_session_and_closes_it_when_stopped(
     running.cancel()
     await asyncio.gather(running, return_exceptions=True)
     assert not services.slack.is_open
+
+
+# --- Slack trouble while answering -------------------------------------------------------------------
+
+
+async def test_a_response_url_post_slack_fails_is_retried_honouring_retry_after(
+    make_bot: Any, logs: LogWatch
+) -> None:
+    bot: Bot = await make_bot()
+    bot.harness.program(REF, Canned(body=harness_fixture("virtual.json")))
+    bot.slack.response_failures = [(503, {}), (429, {"Retry-After": "0"})]
+    assert (await bot.command("payments/checkout/docker-prod"))[0] == 200
+    posts = await bot.slack.wait_response(count=3)
+    assert [p.path for p in posts] == ["/response/1"] * 3
+    await settle(bot.services.background)
+    assert logs.errors() == []
+    assert [r for r in logs.records if r.levelno >= logging.WARNING and r.name.startswith("bot")] == []
+
+
+async def test_slack_failing_every_answer_is_one_warning_without_a_traceback(
+    make_bot: Any, logs: LogWatch
+) -> None:
+    bot: Bot = await make_bot()
+    bot.harness.program(REF, Canned(body=harness_fixture("virtual.json")))
+    bot.slack.response_failures = [(500, {})] * 10
+    assert (await bot.command("payments/checkout/docker-prod"))[0] == 200
+    await bot.slack.wait_response(count=3)  # the first post and two retries: bounded
+    await settle(bot.services.background)
+    (warning,) = [r for r in logs.records if r.levelno >= logging.WARNING and r.name.startswith("bot")]
+    assert warning.levelno == logging.WARNING
+    assert "slack post failed" in warning.getMessage()
+    assert warning.exc_info is None
+    assert len([p for p in bot.slack.requests if p.path == "/response/1"]) == 3
+
+
+async def test_with_slacks_web_api_down_requests_still_get_200_and_one_warning(
+    make_bot: Any, logs: LogWatch
+) -> None:
+    bot: Bot = await make_bot()
+    bot.slack.api_status = 503
+    assert await bot.send_event(event_body(dm("help"))) == 200
+    assert (await bot.command("help"))[0] == 200  # help comes back in the acknowledgement
+    await settle(bot.services.background)
+    assert logs.errors() == []
+    failed = [r for r in logs.records if r.name.startswith("bot") and "not delivered" in r.getMessage()]
+    assert len(failed) == 1
+    assert failed[0].levelno == logging.WARNING
+    assert failed[0].exc_info is None

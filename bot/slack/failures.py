@@ -30,7 +30,8 @@ def slack_trouble(error: Exception) -> tuple[int, str] | None:
         return logging.WARNING, f"Slack unreachable ({type(error).__name__})"
     if not isinstance(error, SlackApiError) or error.response is None:
         return None
-    code = error.response.get("error")
+    data = error.response.data  # a dict from Slack; text when something in between answered instead
+    code = data.get("error") if isinstance(data, dict) else None
     if code in AUTH_ERRORS:
         return logging.ERROR, (
             f"Slack turned down SLACK_BOT_TOKEN ({code}): set it to the app's Bot User OAuth Token "
