@@ -19,6 +19,7 @@ from typing import Any
 from bot.background import Background
 from devtools.harness import Canned, HarnessStandIn
 from devtools.server import WAIT_SECONDS, Recorded
+from devtools.slack import SlackStandIn
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REF = "acc_test/payments/checkout/docker-prod/+"
@@ -362,3 +363,17 @@ def setup_body(registry: str, **data: Any) -> bytes:
         **data,
     }
     return json.dumps({"status": "SUCCESS", "data": details}).encode()
+
+
+def is_waiting_note(call: Recorded) -> bool:
+    """The "Looking up `…`…" note a slow slash-command answer posts first (the answer replaces it)."""
+    try:
+        return str(json.loads(call.body).get("text", "")).startswith("Looking up")
+    except (ValueError, AttributeError):
+        return False
+
+
+async def answer_to(slack: SlackStandIn, name: str = "1") -> Recorded:
+    """The answer posted to the response_url `name`, past any "Looking up…" note before it."""
+    (answer,) = await slack.wait_for(lambda r: r.path == f"/response/{name}" and not is_waiting_note(r))
+    return answer
