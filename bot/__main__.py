@@ -197,9 +197,10 @@ def main(argv: list[str] | None = None) -> None:
         fail(exc)
     forced = f"--mode {args.mode}" if args.mode != "auto" else None
     configure_logging(settings.log_level, settings.log_format)
-    if not settings.socket_mode and settings.web_concurrency > 1:
-        workers.serve(settings)  # gunicorn's master with WEB_CONCURRENCY workers; never returns
     try:
+        if not settings.socket_mode and settings.web_concurrency > 1:
+            asyncio.run(startup.check_slack(settings))  # the bot token, checked once for every worker
+            workers.serve(settings)  # gunicorn's master with WEB_CONCURRENCY workers; never returns
         if settings.socket_mode:
             announce("Socket Mode", forced or "SLACK_APP_TOKEN set", "connecting to Slack")
             asyncio.run(start_socket_mode(settings))
