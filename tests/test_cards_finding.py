@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -112,6 +113,7 @@ def _setup(sections: Any) -> ClientSetupDetails:
     )
 
 
+@pytest.mark.slow
 def test_huge_hostile_pull_steps_stay_within_block_kit_limits() -> None:
     step = {"header": HOSTILE, "type": "Static", "commands": [{"label": HOSTILE, "value": HOSTILE}] * 50}
     inline = {"header": HOSTILE, "secHeader": HOSTILE, "type": "INLINE", "steps": [step] * 30}

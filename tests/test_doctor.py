@@ -18,6 +18,8 @@ from tests.conftest import APP_TOKEN, BOT_TOKEN, HARNESS_KEY, SECRETS, SIGNING_S
 from tests.support import LIST_CALL, REF, closed_url, harness_fixture, program_list, registry_list_body
 from tests.test_main import clean_env
 
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

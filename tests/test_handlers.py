@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -16,15 +17,19 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from bot.access import Asker
 from bot.answers import Answer
 from bot.cards import Reply
+from bot.harness.client import HarnessClient
 from bot.listeners.commands import answer_command, handle_command
 from bot.listeners.events import handle_direct_message, handle_mention
 from bot.services import Services, build_services
 from bot.slack.app import build_app
+from bot.slack.connection import SlackConnection
 from bot.slack.entry import Entry, bolt_request
 from bot.slack.payloads import read_payload
 from tests.conftest import BOT_TOKEN, make_settings
 
 ASKER = Asker(team="T1", channel="C1", user="U123")
+CLOSED = "http://127.0.0.1:9"
+"""A closed port on loopback: every call there is refused at once."""
 
 
 @dataclass
@@ -59,8 +64,12 @@ class SlowTask:
 @pytest.fixture
 async def services() -> AsyncIterator[Services]:
     """Services whose Harness and Slack are closed ports on loopback: every call is refused at once."""
-    built = build_services(
-        make_settings(harness_base_url="http://127.0.0.1:9/gateway", slack_api_url="http://127.0.0.1:9/api/")
+    settings = make_settings(harness_base_url=CLOSED + "/gateway", slack_api_url=CLOSED + "/api/")
+    harness = HarnessClient(base_url=settings.harness_base_url, api_key="pat.acc.x.y", backoff=0.01)
+    built = build_services(settings, harness=harness)
+    # One attempt per Slack call: these tests are about the handlers, not about retrying Slack.
+    built = dataclasses.replace(
+        built, slack=SlackConnection(api_url=CLOSED + "/api/", bot_token="", max_attempts=1)
     )
     yield built
     await built.aclose()

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from devtools.harness import Canned, HarnessStandIn, success_body
 from devtools.slack import SlackStandIn
@@ -24,7 +25,7 @@ from tests.conftest import socket_mode_bot
 from tests.redis_server import RedisServer, needs_redis
 from tests.support import REF, LogWatch, command_body, event_body, harness_fixture, mention
 
-pytestmark = needs_redis
+pytestmark = [needs_redis, pytest.mark.slow]  # a real redis-server (and bot processes)
 
 IGNORED = "repeated event ignored event_id="
 BACK = "state is shared again"

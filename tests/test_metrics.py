@@ -22,6 +22,8 @@ from tests.conftest import Bot
 from tests.support import REF, harness_fixture, settle
 from tests.test_main import clean_env
 
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
+
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 SLOW = "acc_test/payments/checkout/slow/+"
 HELD = "acc_test/payments/checkout/held/+"

@@ -6,6 +6,8 @@ import asyncio
 import logging
 from typing import Any
 
+import pytest
+
 from bot.__main__ import run_socket_mode
 from bot.services import build_services
 from devtools.harness import Canned, HarnessStandIn
@@ -22,6 +24,8 @@ from tests.support import (
     settle,
     slash_command_envelope,
 )
+
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
 
 
 async def test_answers_through_response_url_reuse_one_connection(bot: Bot) -> None:

@@ -20,6 +20,8 @@ from tests.conftest import APP_TOKEN, BOT_TOKEN, HARNESS_KEY, SECRETS, SIGNING_S
 from tests.support import closed_url
 from tests.test_main import clean_env, free_port
 
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
+
 START_UP_BOUND = 10.0
 """Seconds a failing start-up may take before the test fails: the issue's "within 10 s"."""
 

@@ -23,7 +23,7 @@ from tests.conftest import HARNESS_KEY, make_settings
 from tests.redis_server import RedisServer, free_port, needs_redis
 from tests.support import REF, LogWatch, harness_fixture
 
-pytestmark = needs_redis
+pytestmark = [needs_redis, pytest.mark.slow]  # a real redis-server (and bot processes)
 
 DOCKER_PROD = RegistryRef(account="acc_test", org="payments", project="checkout", registry="docker-prod")
 

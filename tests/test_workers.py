@@ -6,12 +6,15 @@ import asyncio
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from devtools.harness import Canned, HarnessStandIn
 from devtools.slack import SlackStandIn
 from tests.bot_processes import BotProcess
 from tests.redis_server import RedisServer, needs_redis
 from tests.support import REF, command_body, harness_fixture
+
+pytestmark = pytest.mark.slow  # end to end: real servers, subprocesses or long waits
 
 
 def children(pid: int) -> list[int]:

@@ -11,6 +11,8 @@ import pytest
 from tests.conftest import APP_TOKEN, BOT_TOKEN, HARNESS_KEY, SIGNING_SECRET
 from tests.test_main import clean_env
 
+pytestmark = pytest.mark.slow  # subprocesses
+
 # Runs `main()` as `python -m bot` does, with the servers swapped for no-ops, then names every devtools
 # module imported on the way.
 START_WITHOUT_SERVING = """
