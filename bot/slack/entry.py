@@ -120,7 +120,7 @@ def bolt_request(body: str | dict[str, Any], headers: dict[str, str]) -> AsyncBo
     HTTP-mode request.
     """
     if isinstance(body, dict):
-        return AsyncBoltRequest(body=body, headers=headers, mode="socket_mode")
+        return AsyncBoltRequest(body=body, headers={**headers}, mode="socket_mode")
     return AsyncBoltRequest(body=body, headers={**headers, "content-type": JSON_TYPE}, mode="http")
 
 
