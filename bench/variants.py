@@ -6,7 +6,6 @@ order), e.g. `python -m bench --apps harbot,harbot+aiohttp,ceiling`. Each patch 
 behaves like the proposed change; bench/README.md says what each proposal is in bot/ terms.
 
 - `aiohttp`: HarnessClient on one pooled `aiohttp.ClientSession` (no connection cap) instead of httpx.
-- `direct`: HarnessClient still on httpx, sending `httpx.Request`s straight to its StackTransport.
 """
 
 from __future__ import annotations
@@ -90,66 +89,8 @@ def patch_aiohttp_harness() -> None:
     hc.HarnessClient.aclose = aclose  # type: ignore[method-assign]
 
 
-def patch_direct_transport() -> None:
-    """HarnessClient._attempt still on httpx, but sending an `httpx.Request` straight to its own
-    StackTransport: no AsyncClient layer (request merging, cookie extraction, auth and redirect steps)."""
-    import httpx
-
-    from bot.harness import client as hc
-    from bot.harness.transport import StackTransport
-
-    original_init = hc.HarnessClient.__init__
-
-    def __init__(self: Any, **kwargs: Any) -> None:
-        original_init(self, **kwargs)
-        self._direct = StackTransport()
-        self._headers = {"user-agent": hc.USER_AGENT, "accept": "application/json"}
-
-    async def _attempt(self: Any, url: str, params: Any, subject: Any, attempt_timeout: float) -> bytes:
-        request = httpx.Request(
-            "GET",
-            url,
-            params=list(params) or None,
-            headers={**self._headers, "x-api-key": self._api_key},
-            extensions={"timeout": httpx.Timeout(attempt_timeout).as_dict()},
-        )
-        answered = False
-        try:
-            response = await self._direct.handle_async_request(request)
-            try:
-                hc.record_harness_request(response.status_code)
-                answered = True
-                body = await self._read_capped(response, subject)
-            finally:
-                await response.aclose()
-        except httpx.TimeoutException as exc:
-            if not answered:
-                hc.record_harness_request("timeout")
-            message = f"Harness at {self._host} did not answer within {attempt_timeout:.1f}s"
-            raise hc._Retry(hc.HarnessTimeout(message, ref=subject, host=self._host)) from exc
-        except httpx.TransportError as exc:
-            if not answered:
-                hc.record_harness_request("connection")
-            error = hc.HarnessConnectionError(
-                f"could not reach Harness at {self._host}: {type(exc).__name__}", ref=subject, host=self._host
-            )
-            raise hc._Retry(error) from exc
-        if response.status_code != 200:
-            status_error = hc.error_for_status(
-                response.status_code, ref=subject, host=self._host, detail=hc._error_detail(body)
-            )
-            if response.status_code == 429 or response.status_code >= 500:
-                raise hc._Retry(status_error, hc._retry_after(response.headers.get("retry-after")))
-            raise status_error
-        return body
-
-    hc.HarnessClient.__init__ = __init__  # type: ignore[method-assign]
-    hc.HarnessClient._attempt = _attempt  # type: ignore[method-assign]
-
-
 PATCHES: dict[str, Callable[[], None]] = {
     "aiohttp": patch_aiohttp_harness,
-    "direct": patch_direct_transport,
 }
 
 
