@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+import httpx
 
 
 def patch_aiohttp_harness() -> None:
@@ -24,7 +25,7 @@ def patch_aiohttp_harness() -> None:
     original_init = hc.HarnessClient.__init__
 
     def __init__(self: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("http", object())  # no httpx client
+        kwargs.setdefault("http", httpx.AsyncClient())  # never used: requests go through aiohttp
         original_init(self, **kwargs)
         self._aio = None
 
