@@ -16,7 +16,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.apps import RunningApp, app_env, app_spec, free_port, machine_busy_seconds
+from bench.apps import APPS, Redis, RunningApp, app_env, app_spec, free_port, machine_busy_seconds, tree_cpu
 from bench.ledger import Ledger, harness_stand_in, slack_stand_in
 from bench.load import ACK_TIMEOUT, Figures, SlackClient, Stage
 from bench.report import figures_table, ratios_table, verdicts, verdicts_table
@@ -75,7 +75,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--apps",
         default="harbot,baseline,ceiling",
-        help="comma-separated: harbot, baseline, ceiling, or harbot+PATCH[+PATCH] (see bench/variants.py)",
+        help=f"comma-separated: any of {', '.join(APPS)}, or harbot+PATCH[+PATCH] (see bench/variants.py)",
     )
     parser.add_argument("--scenarios", default="1,2,3", help="comma-separated: 1, 2, 3")
     parser.add_argument("--logs", type=Path, metavar="DIR", help="keep each app's log in DIR")
@@ -122,25 +122,37 @@ async def run_one(
     profile: Path | None,
     logs: Path | None,
 ) -> list[Figures]:
-    """Start `app`, warm it up with one `/har help`, run `scenario`, collect its process figures, stop it."""
+    """Start `app` (and its redis-server), warm it up, run `scenario`, collect its process figures, stop.
+
+    CPU time is the app's process and its children (gunicorn's workers), plus redis-server's.
+    """
+    spec = app_spec(app)
     await quiet_machine()
     machine, own, wall = machine_busy_seconds(), time.process_time(), time.perf_counter()
     port = free_port()
-    running = RunningApp(
-        app_spec(app), app_env(port, slack_api_url=slack.api_url, harness_base_url=harness.base_url), port
-    )
+    env = app_env(port, slack_api_url=slack.api_url, harness_base_url=harness.base_url)
+    env.update(spec.env)
+    redis = Redis() if spec.redis else None
+    if redis is not None:
+        await redis.ready()
+        env.update(REDIS_URL=redis.url, WEB_CONCURRENCY=str(spec.workers))
+    running = RunningApp(spec, env, port)
     try:
         await running.wait_ready(client.session)
-        await client.send(running.url, client.command("help"))
+        # Bolt's first request calls auth.test; with several workers, concurrent warm-ups reach each one.
+        warm_ups = [client.command("help") for _ in range(1 if spec.workers == 1 else spec.workers * 8)]
+        await asyncio.gather(*(client.send(running.url, request) for request in warm_ups))
         if profile is not None and app.startswith("harbot"):
             running.start_profiler(profile / f"{app}-scenario{scenario}.txt")
             await asyncio.sleep(0.5)  # py-spy needs a moment to attach
-        stage = Stage(client, harness, running.url, lambda: running.stats().cpu_seconds, quick)
+        pids = [running.pid] + ([redis.proc.pid] if redis is not None else [])
+        stage = Stage(client, harness, running.url, tree_cpu(lambda: pids), quick, cores=spec.workers)
         gc.collect()
         rows = await SCENARIOS[scenario](stage, app)
+        app_cpu = stage.app_cpu()
         stats = running.stats()
         # What other processes (a test run, a build) took from the 2 cores while this app was measured.
-        others = machine_busy_seconds() - machine - stats.cpu_seconds - (time.process_time() - own)
+        others = machine_busy_seconds() - machine - app_cpu - (time.process_time() - own)
         others_cores = max(0.0, others) / (time.perf_counter() - wall)
         log_errors = running.count_log_lines("ERROR", "Traceback")
         for row in rows:
@@ -157,6 +169,8 @@ async def run_one(
         raise
     finally:
         await running.stop(keep_log=logs / f"{app}-scenario{scenario}.log" if logs else None)
+        if redis is not None:
+            redis.stop()
     return rows
 
 

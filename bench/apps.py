@@ -1,6 +1,8 @@
-"""The three apps under test, each started as a process of its own on loopback, as `make run` starts the bot.
+"""The apps under test, each started as a process of its own on loopback, as `make run` starts the bot.
 
-- `harbot`: `python -m bot --mode http`, the real bot.
+- `harbot`: `python -m bot --mode http`, the real bot; its variants differ only in the environment:
+  `harbot-nometrics` (METRICS=off), `harbot-json` (LOG_FORMAT=json), `harbot-redis` (REDIS_URL, one
+  process), `harbot-2w` (WEB_CONCURRENCY=2 with REDIS_URL: gunicorn's master and two workers).
 - `baseline`: `bench/baseline_app.py`, the lookup as Slack's starter templates write it (sync Bolt).
 - `ceiling`: `bench/ceiling_app.py`, the same job with no framework (aiohttp only).
 
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -37,20 +40,47 @@ START_TIMEOUT = 15.0
 """Seconds an app may take to answer its health check before the run gives up on it."""
 STOP_TIMEOUT = 3.0
 """Seconds an app gets to exit after SIGINT (the baseline's busy thread pool never does)."""
-_CLEARED = ("SLACK_", "HARNESS_", "HOST", "PORT", "LOG_LEVEL")
+_CLEARED = (
+    "SLACK_",
+    "HARNESS_",
+    "HOST",
+    "PORT",
+    "LOG_",
+    "METRICS",
+    "ALLOWED_",
+    "REDIS_",
+    "WEB_CONCURRENCY",
+    "PROMETHEUS_MULTIPROC_DIR",
+)
+
+
+REDIS_START = 10.0
+"""Seconds redis-server may take to answer PING."""
 
 
 @dataclass(frozen=True)
 class AppSpec:
-    """How to start one app; `health_any_status`: the app has no /healthz, any HTTP answer means it is up."""
+    """How to start one app; `health_any_status`: the app has no /healthz, any HTTP answer means it is up.
+
+    `env`: settings added to the bench's environment; `redis`: it gets a fresh redis-server (REDIS_URL);
+    `workers`: its worker processes (WEB_CONCURRENCY, with `redis`).
+    """
 
     name: str
     argv: tuple[str, ...]
     health_any_status: bool = False
+    env: tuple[tuple[str, str], ...] = ()
+    redis: bool = False
+    workers: int = 1
 
 
+_BOT = ("-m", "bot", "--mode", "http")
 APPS: dict[str, AppSpec] = {
-    "harbot": AppSpec("harbot", ("-m", "bot", "--mode", "http")),
+    "harbot": AppSpec("harbot", _BOT),
+    "harbot-nometrics": AppSpec("harbot-nometrics", _BOT, env=(("METRICS", "off"),)),
+    "harbot-json": AppSpec("harbot-json", _BOT, env=(("LOG_FORMAT", "json"),)),
+    "harbot-redis": AppSpec("harbot-redis", _BOT, redis=True),
+    "harbot-2w": AppSpec("harbot-2w", _BOT, redis=True, workers=2),
     "baseline": AppSpec("baseline", (str(BENCH_DIR / "baseline_app.py"),), health_any_status=True),
     "ceiling": AppSpec("ceiling", (str(BENCH_DIR / "ceiling_app.py"),)),
 }
@@ -75,7 +105,7 @@ def free_port() -> int:
 
 
 def app_env(port: int, *, slack_api_url: str, harness_base_url: str) -> dict[str, str]:
-    """The environment every app gets: this process's, minus any Slack/Harness settings, plus the bench's."""
+    """The environment every app gets: this process's, minus any of the bot's settings, plus the bench's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_CLEARED)}
     env.update(
         SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -109,6 +139,62 @@ def proc_stats(pid: int) -> ProcStats:
         if line.startswith("VmHWM:"):
             hwm_kb = int(line.split()[1])
     return ProcStats(cpu_seconds=cpu, peak_rss_mb=hwm_kb / 1024)
+
+
+def tree_cpu(pids: Callable[[], list[int]]) -> Callable[[], float]:
+    """CPU seconds of the given processes and all their children, summed."""
+
+    def total() -> float:
+        seconds = 0.0
+        todo = list(pids())
+        while todo:
+            pid = todo.pop()
+            try:
+                seconds += proc_stats(pid).cpu_seconds
+                todo += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+            except (OSError, ValueError):
+                continue
+        return seconds
+
+    return total
+
+
+class Redis:
+    """A throw-away redis-server on loopback: a free port, a temporary directory, no persistence."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self._dir = Path(tempfile.mkdtemp(prefix="bench-redis-"))
+        server = shutil.which("redis-server") or "/usr/bin/redis-server"
+        argv = [server, "--port", str(self.port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no"]
+        self.proc = subprocess.Popen(  # noqa: S603
+            [*argv, "--dir", str(self._dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
+    @property
+    def url(self) -> str:
+        return f"redis://{LOOPBACK}:{self.port}/0"
+
+    async def ready(self) -> None:
+        """Wait until it answers PING."""
+        deadline = time.perf_counter() + REDIS_START
+        while time.perf_counter() < deadline:
+            try:
+                reader, writer = await asyncio.open_connection(LOOPBACK, self.port)
+                writer.write(b"PING\r\n")
+                pong = await reader.read(16)
+                writer.close()
+                if pong.startswith(b"+PONG"):
+                    return
+            except OSError:
+                pass
+            await asyncio.sleep(0.02)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=REDIS_START)
+        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 def machine_busy_seconds() -> float:

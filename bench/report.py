@@ -9,6 +9,10 @@ from dataclasses import dataclass
 from bench.load import Figures
 
 BOT, BASELINE, CEILING = "harbot", "baseline", "ceiling"
+TWO_WORKERS = "harbot-2w"
+WITHOUT_METRICS, JSON_LOGS = "harbot-nometrics", "harbot-json"
+MAX_METRICS_LOGS_COST = 0.05
+"""Issue 10: metrics and JSON logs may cost at most 5% more CPU per answer than without."""
 MAX_RSS_MB = 150.0
 MAX_START_SECONDS = 2.0
 
@@ -226,6 +230,7 @@ def verdicts(rows: Sequence[Figures]) -> list[Verdict]:
         )
     if b3:
         out.append(Verdict("S3 no errors", str(b3.errors), b3.errors == 0))
+    out += _cpu_verdicts(rows) + _worker_verdicts(rows)
     ours = [f for f in rows if f.app == BOT]
     if ours:
         rss = max(f.peak_rss_mb for f in ours)
@@ -233,6 +238,86 @@ def verdicts(rows: Sequence[Figures]) -> list[Verdict]:
         out.append(Verdict("peak RSS < 150 MB (worst scenario)", f"{rss:.0f} MB", rss < MAX_RSS_MB))
         out.append(
             Verdict("start → /healthz < 2 s (slowest start)", f"{start:.2f} s", start < MAX_START_SECONDS)
+        )
+    return out
+
+
+def _cpu_verdicts(rows: Sequence[Figures]) -> list[Verdict]:
+    """Issue 11: CPU per answer ≤ 1.5× the ceiling's. Issue 10: metrics (harbot vs harbot-nometrics)
+    and JSON logs (harbot-json vs harbot) cost ≤ 5% more CPU per answer. Scenarios 1 and 3 only: they
+    answer every request with a Harness call, as the ceiling does."""
+    out: list[Verdict] = []
+    for scenario in ("1 distinct", "3 steady"):
+        bot, ceiling = _find(rows, scenario, BOT), _find(rows, scenario, CEILING)
+        if bot and ceiling:
+            out.append(
+                Verdict(
+                    f"S{scenario[0]} CPU ms/req ≤ 1.5× ceiling's",
+                    f"{bot.cpu_ms_per_request:.2f} vs ≤ {1.5 * ceiling.cpu_ms_per_request:.2f} "
+                    f"({_ratio(bot.cpu_ms_per_request, ceiling.cpu_ms_per_request)})",
+                    _le(bot.cpu_ms_per_request, 1.5 * ceiling.cpu_ms_per_request),
+                )
+            )
+        for what, more, less in (("metrics", BOT, WITHOUT_METRICS), ("JSON logs", JSON_LOGS, BOT)):
+            with_it, without = _find(rows, scenario, more), _find(rows, scenario, less)
+            if with_it and without and not _same_rate(with_it, without):
+                # CPU per request falls as the rate rises (more work per event-loop turn): the ramp
+                # must have settled on the same rate for the comparison to mean anything.
+                out.append(
+                    Verdict(
+                        f"S{scenario[0]} {what} cost ≤ 5% CPU/req ({more} vs {less})",
+                        f"held {_num(with_it.throughput)}/s vs {_num(without.throughput)}/s: not comparable",
+                        None,
+                    )
+                )
+            elif with_it and without:
+                limit = (1 + MAX_METRICS_LOGS_COST) * without.cpu_ms_per_request
+                out.append(
+                    Verdict(
+                        f"S{scenario[0]} {what} cost ≤ 5% CPU/req ({more} vs {less})",
+                        f"{with_it.cpu_ms_per_request:.2f} vs {without.cpu_ms_per_request:.2f} "
+                        f"({_ratio(with_it.cpu_ms_per_request, without.cpu_ms_per_request)})",
+                        _le(with_it.cpu_ms_per_request, limit),
+                    )
+                )
+    return out
+
+
+def _same_rate(a: Figures, b: Figures) -> bool:
+    return a.scenario != "3 steady" or abs(a.throughput - b.throughput) <= 0.05 * b.throughput
+
+
+def _worker_verdicts(rows: Sequence[Figures]) -> list[Verdict]:
+    """Issue 11's targets for two workers sharing Redis."""
+    out: list[Verdict] = []
+    cold = _find(rows, "2a same, cold", TWO_WORKERS)
+    if cold:
+        out.append(
+            Verdict(
+                "S2a same registry over 2 workers: 1 Harness call",
+                str(cold.harness_calls),
+                cold.harness_calls == 1,
+            )
+        )
+    two, ceiling = _find(rows, "1 distinct", TWO_WORKERS), _find(rows, "1 distinct", CEILING)
+    if two and ceiling:
+        limit = ceiling.overhead_p50 + 0.050
+        out.append(
+            Verdict(
+                "S1 2 workers: overhead p50 ≤ ceiling's + 50 ms",
+                f"{_ms(two.overhead_p50)} ms vs ≤ {_ms(limit)} ms",
+                _le(two.overhead_p50, limit),
+            )
+        )
+    two, one = _find(rows, "3 steady", TWO_WORKERS), _find(rows, "3 steady", BOT)
+    if two and one:
+        out.append(
+            Verdict(
+                "S3 2 workers: answers/s ≥ 1.8× one process's",
+                f"{_num(two.throughput)}/s vs ≥ {_num(1.8 * one.throughput)}/s "
+                f"({_ratio(two.throughput, one.throughput)})",
+                _le(1.8 * one.throughput, two.throughput),
+            )
         )
     return out
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+import httpx
 
 
 def patch_aiohttp_harness() -> None:
@@ -24,7 +25,7 @@ def patch_aiohttp_harness() -> None:
     original_init = hc.HarnessClient.__init__
 
     def __init__(self: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("http", object())  # no httpx client
+        kwargs.setdefault("http", httpx.AsyncClient())  # never used: requests go through aiohttp
         original_init(self, **kwargs)
         self._aio = None
 
@@ -36,47 +37,49 @@ def patch_aiohttp_harness() -> None:
             )
         return self._aio  # type: ignore[no-any-return]
 
-    async def read_capped(self: Any, response: aiohttp.ClientResponse, ref: Any) -> bytes:
+    async def read_capped(self: Any, response: aiohttp.ClientResponse, subject: Any) -> bytes:
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.content.iter_any():
             size += len(chunk)
             if size > hc.MAX_BODY_BYTES:
                 raise hc.InvalidResponse(
-                    f"Harness at {self._host} sent more than {hc.MAX_BODY_BYTES} bytes for {ref.path}",
-                    ref=ref,
+                    f"Harness at {self._host} sent more than {hc.MAX_BODY_BYTES} bytes for {subject.path}",
+                    ref=subject,
                     host=self._host,
                 )
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def _attempt(self: Any, ref: Any, attempt_timeout: float) -> Any:
+    async def _attempt(self: Any, url: str, params: Any, subject: Any, attempt_timeout: float) -> bytes:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=attempt_timeout, sock_read=attempt_timeout)
         try:
             async with session(self).get(
-                self.url_for(ref),
+                url,
+                params=list(params) or None,
                 headers={"x-api-key": self._api_key},
                 timeout=timeout,
                 allow_redirects=False,
             ) as response:
-                body = await read_capped(self, response, ref)
+                hc.record_harness_request(response.status)
+                body = await read_capped(self, response, subject)
                 status, retry_after = response.status, response.headers.get("retry-after")
         except TimeoutError as exc:
             message = f"Harness at {self._host} did not answer within {attempt_timeout:.1f}s"
-            raise hc._Retry(hc.HarnessTimeout(message, ref=ref, host=self._host)) from exc
+            raise hc._Retry(hc.HarnessTimeout(message, ref=subject, host=self._host)) from exc
         except aiohttp.ClientError as exc:
             error = hc.HarnessConnectionError(
-                f"could not reach Harness at {self._host}: {type(exc).__name__}", ref=ref, host=self._host
+                f"could not reach Harness at {self._host}: {type(exc).__name__}", ref=subject, host=self._host
             )
             raise hc._Retry(error) from exc
         if status != 200:
             status_error = hc.error_for_status(
-                status, ref=ref, host=self._host, detail=hc._error_detail(body)
+                status, ref=subject, host=self._host, detail=hc._error_detail(body)
             )
             if status == 429 or status >= 500:
                 raise hc._Retry(status_error, hc._retry_after(retry_after))
             raise status_error
-        return self._parse(body, ref)
+        return body
 
     async def aclose(self: Any) -> None:
         if self._aio is not None:

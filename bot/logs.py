@@ -95,10 +95,8 @@ def _scrub(record: logging.LogRecord) -> None:
         message = record.getMessage()
     except Exception:
         return  # a bad format string is the logging call's bug: the handler reports it as usual
-    clean = redact(message)
-    if clean != message:
-        # The message is formatted here, once; handlers then format nothing further from args.
-        record.msg, record.args = clean, None
+    # The message is formatted here, once; handlers then format nothing further from args.
+    record.msg, record.args = redact(message), None
     if record.exc_info and record.exc_info[0] is not None:
         text = _formatter.formatException(record.exc_info)
         clean = redact(text)

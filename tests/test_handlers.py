@@ -180,6 +180,17 @@ def test_a_command_with_the_word_payload_survives_bolts_request_copy() -> None:
     assert copied.body["command"] == "/har"
 
 
+def test_a_parsed_payload_reaches_bolt_and_its_request_copy_unchanged() -> None:
+    body = "command=%2Fhar&text=payments%2Fpayload-store&user_id=U123&response_url=https%3A%2F%2Fh.test%2Fr"
+    payload = read_payload(body, "application/x-www-form-urlencoded")
+    request = bolt_request(payload, {"x-slack-retry-num": "1"})  # what Entry.dispatch hands Bolt
+    copied = request.to_copyable()  # what Bolt's lazy listeners run on
+    for seen in (request, copied):
+        assert seen.body["text"] == "payments/payload-store"
+        assert seen.body["command"] == "/har"
+    assert copied.headers["x-slack-retry-num"] == ["1"]
+
+
 @dataclass
 class SocketClient:
     """Records the acknowledgements Entry sends back on the socket."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
 from bot.harness import errors
-from bot.harness.client import MAX_BODY_BYTES, HarnessClient
+from bot.harness.client import MAX_BODY_BYTES, USER_AGENT, HarnessClient
 from bot.refs import RegistryRef
 from devtools.harness import HARNESS_PREFIX, Canned, HarnessStandIn, error_body, success_body
 from tests.conftest import HARNESS_KEY
@@ -43,6 +44,23 @@ async def test_get_registry_calls_the_scoped_endpoint_with_the_key(
     (call,) = harness.calls()
     assert call.path == HARNESS_PREFIX + "acc_test/payments/checkout/docker-prod/+"
     assert call.headers["x-api-key"] == HARNESS_KEY
+
+
+async def test_requests_carry_the_same_headers_with_or_without_an_injected_client(
+    client: HarnessClient, harness: HarnessStandIn
+) -> None:
+    harness.program(REF.path, OK)
+    await client.get_registry(REF)  # the default: straight to the client's own transport
+    http = httpx.AsyncClient(headers={"user-agent": USER_AGENT, "accept": "application/json"})
+    injected = HarnessClient(base_url=harness.base_url, api_key=HARNESS_KEY, http=http)
+    await injected.get_registry(REF)  # through httpx.AsyncClient
+    await injected.aclose()
+    direct, through_client = ({k.lower(): v for k, v in c.headers.items()} for c in harness.calls())
+    assert direct["user-agent"] == USER_AGENT
+    assert direct["accept"] == "application/json"
+    assert direct["x-api-key"] == HARNESS_KEY
+    assert "gzip" in direct["accept-encoding"]
+    assert direct == through_client
 
 
 async def test_get_registry_parses_the_upstream_fixture(

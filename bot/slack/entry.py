@@ -5,8 +5,9 @@ HTTP: each POST /slack/events is at most MAX_BODY_BYTES (else 413) and signed by
 5 minutes (else 401; Slack's unsigned `ssl_check` gets a bare 200). Socket Mode envelopes are
 authenticated by the WebSocket itself. Both then go through `Entry.dispatch`: a payload of the shape Slack
 sends (else 400, or an empty acknowledgement in Socket Mode), an event id not answered already (else an
-empty 200), and only then Bolt. Bolt gets the payload we parsed, re-encoded as JSON: its own form parsing
-takes any body holding the word "payload" for a button click (`/har payments/payload-store`).
+empty 200), and only then Bolt. Bolt gets the payload we parsed as a dict, never a body to parse again:
+its own form parsing takes any body holding the word "payload" for a button click (`/har
+payments/payload-store`).
 """
 
 from __future__ import annotations
@@ -58,10 +59,11 @@ class Entry:
     ) -> BoltResponse:
         """Bolt's answer to a payload read from HTTP or Socket Mode: 400 when it is not Slack's shape, 413
         when its JSON is over `max_bytes` (HTTP bodies are capped before they are read)."""
-        body = json.dumps(payload)
-        if max_bytes is not None and len(body) > max_bytes:
-            logger.warning("oversized Slack payload rejected bytes=%d", len(body))
-            return BoltResponse(status=413, body='{"error": "too large"}')
+        if max_bytes is not None:
+            size = len(json.dumps(payload))
+            if size > max_bytes:
+                logger.warning("oversized Slack payload rejected bytes=%d", size)
+                return BoltResponse(status=413, body='{"error": "too large"}')
         try:
             check_payload(payload)
         except MalformedRequest as exc:
@@ -71,7 +73,7 @@ class Entry:
         if isinstance(event_id, str) and not await self._events.first_seen(event_id):
             logger.info("repeated event ignored event_id=%s", event_id)
             return BoltResponse(status=200, body="")
-        return await self._app.async_dispatch(bolt_request(body, headers))
+        return await self._app.async_dispatch(bolt_request(payload, headers))
 
     def http_handler(self, signing_secret: str) -> Callable[[web.Request], Awaitable[web.Response]]:
         """The aiohttp handler for Slack's Request URL."""
@@ -109,9 +111,16 @@ class Entry:
         await client.send_socket_mode_response(_socket_response(request.envelope_id, response))
 
 
-def bolt_request(body: str, headers: dict[str, str]) -> AsyncBoltRequest:
-    """A plain HTTP-mode Bolt request carrying a payload as JSON `body`, which Bolt (and `to_copyable()`,
-    used by its lazy listeners) reads back exactly."""
+def bolt_request(body: str | dict[str, Any], headers: dict[str, str]) -> AsyncBoltRequest:
+    """A Bolt request that Bolt, and `to_copyable()` (used by its lazy listeners), read exactly.
+
+    A payload already parsed goes in as the dict itself, as Bolt's own Socket Mode adapter passes it: in
+    mode "socket_mode" Bolt keeps the dict (also when copying) and parses nothing; the mode changes
+    nothing else once Bolt's request verification is off (ours has run). A JSON `body` is a plain
+    HTTP-mode request.
+    """
+    if isinstance(body, dict):
+        return AsyncBoltRequest(body=body, headers={**headers}, mode="socket_mode")
     return AsyncBoltRequest(body=body, headers={**headers, "content-type": JSON_TYPE}, mode="http")
 
 
