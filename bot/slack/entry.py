@@ -111,17 +111,14 @@ class Entry:
         await client.send_socket_mode_response(_socket_response(request.envelope_id, response))
 
 
-def bolt_request(body: str | dict[str, Any], headers: dict[str, str]) -> AsyncBoltRequest:
+def bolt_request(payload: dict[str, Any], headers: dict[str, str]) -> AsyncBoltRequest:
     """A Bolt request that Bolt, and `to_copyable()` (used by its lazy listeners), read exactly.
 
-    A payload already parsed goes in as the dict itself, as Bolt's own Socket Mode adapter passes it: in
-    mode "socket_mode" Bolt keeps the dict (also when copying) and parses nothing; the mode changes
-    nothing else once Bolt's request verification is off (ours has run). A JSON `body` is a plain
-    HTTP-mode request.
+    The parsed payload goes in as the dict itself, as Bolt's own Socket Mode adapter passes it: in mode
+    "socket_mode" Bolt keeps the dict (also when copying) and parses nothing; the mode changes nothing
+    else once Bolt's request verification is off (ours has run).
     """
-    if isinstance(body, dict):
-        return AsyncBoltRequest(body=body, headers={**headers}, mode="socket_mode")
-    return AsyncBoltRequest(body=body, headers={**headers, "content-type": JSON_TYPE}, mode="http")
+    return AsyncBoltRequest(body=payload, headers={**headers}, mode="socket_mode")
 
 
 def _socket_response(envelope_id: str, response: BoltResponse) -> SocketModeResponse:
