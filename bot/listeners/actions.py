@@ -76,9 +76,14 @@ async def _clicked_ref(action: dict[str, Any], respond: Respond, services: Servi
     """The button's registry; when its value cannot be read, the clicker is told so and None returned."""
     ref = _button_ref(action, services)
     if ref is None:
-        logger.warning("button with an unreadable value action_id=%s", action.get("action_id"))
-        await respond(**stale_button_reply().as_kwargs(), response_type="ephemeral", replace_original=False)
+        await _stale(action, respond)
     return ref
+
+
+async def _stale(action: dict[str, Any], respond: Respond) -> None:
+    """A button whose value cannot be read: logged, and the clicker told to ask again."""
+    logger.warning("button with an unreadable value action_id=%s", action.get("action_id"))
+    await respond(**stale_button_reply().as_kwargs(), response_type="ephemeral", replace_original=False)
 
 
 async def handle_refresh(
@@ -136,8 +141,7 @@ async def handle_page(
     """Previous or Next on a list card: that page, in place of the one shown."""
     query = decode_query(action.get("value"), services.scope)
     if query is None:
-        logger.warning("button with an unreadable value action_id=%s", action.get("action_id"))
-        await respond(**stale_button_reply().as_kwargs(), response_type="ephemeral", replace_original=False)
+        await _stale(action, respond)
         return
     await _answer(await list_page(query, services, asker, surface="page"), respond, replace=True)
 
