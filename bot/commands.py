@@ -21,6 +21,7 @@ from bot.cards.listing import list_error
 from bot.finding import Listing, Pull, find_and_show
 from bot.finding.queries import find_term, list_query
 from bot.harness.searches import ListQuery
+from bot.names import BOT_HANDLE, SLASH_COMMAND
 from bot.parsing import InvalidScope, ScopeContext, parse_scope
 from bot.refs import RegistryRef, SpaceRef
 
@@ -28,22 +29,20 @@ if TYPE_CHECKING:
     from bot.access import Asker
     from bot.services import Services
 
-SLASH_COMMAND: Final = "/har"
-
 
 @dataclass(frozen=True)
 class Surface:
     """Where the text came from: the prefix people type there, and how much help to give."""
 
     prefix: str
-    """"/har", "@harbot", or "" in a DM, where the bare text works."""
+    """SLASH_COMMAND, BOT_HANDLE, or "" in a DM, where the bare text works."""
     conversational: bool = False
     """In a DM or a mention people also just chat: unreadable text gets the whole help, led by why."""
 
 
 SLASH: Final = Surface(SLASH_COMMAND)
 DIRECT: Final = Surface("", conversational=True)
-MENTION: Final = Surface("@harbot", conversational=True)
+MENTION: Final = Surface(BOT_HANDLE, conversational=True)
 
 
 class Task(Protocol):

@@ -7,8 +7,9 @@ from typing import Any
 
 import yaml
 
-from bot.commands import SLASH_COMMAND, usage_hint
+from bot.commands import usage_hint
 from bot.listeners import actions, events, register_listeners
+from bot.names import SLASH_COMMAND
 from bot.services import build_services
 from bot.settings import DEFAULT_HARNESS_UI_URL
 from tests.conftest import make_settings

@@ -13,7 +13,6 @@ from typing import Any, Final
 from bot.cards.blocks import Reply
 from bot.cards.text import (
     BUTTON_VALUE_LIMIT,
-    COMMAND,
     NAME_LIMIT,
     SECTION_LIMIT,
     SEP,
@@ -28,6 +27,7 @@ from bot.cards.text import (
 )
 from bot.cards.vocabulary import DEFAULT_EMOJI, PACKAGE_EMOJI, PACKAGE_TYPES, REGISTRY_TYPES, human
 from bot.harness.models import RegistryMetadata
+from bot.names import SLASH_COMMAND
 from bot.refs import RegistryRef, SpaceRef
 
 ACTION_LIST_OPEN: Final = "list_open"
@@ -169,7 +169,7 @@ def did_you_mean(name: str, space: SpaceRef, choices: Sequence[RegistryRef], *, 
     shown = code(name, NAME_LIMIT)
     if not choices:
         what = f"I couldn't find a registry named {shown} anywhere in {describe_space(space)}."
-        hint = f"Try {code(f'{COMMAND} find <part of the name>')}, or paste the link from Harness."
+        hint = f"Try {code(f'{SLASH_COMMAND} find <part of the name>')}, or paste the link from Harness."
         return Reply(text=f"{what} {hint}", blocks=[_section(f"{what}\n{hint}")])
     what = f"I couldn't find a registry named {shown}. Did you mean one of these?"
     action = ACTION_CHOOSE_PULL if pull else ACTION_CHOOSE

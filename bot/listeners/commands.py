@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from bot.access import Asker
 from bot.cards import Reply, working_reply
-from bot.commands import SLASH, SLASH_COMMAND, Task, understand
+from bot.commands import SLASH, Task, understand
+from bot.names import SLASH_COMMAND
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
