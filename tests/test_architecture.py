@@ -12,21 +12,22 @@ BOT = Path(__file__).resolve().parent.parent / "bot"
 # What each part may import from bot/ (besides itself): the flow runs from the entry down to the domain.
 MAY_IMPORT: dict[str, set[str]] = {
     "refs": set(),
+    "names": set(),
     "settings": set(),
     "modes": {"settings"},
     "metrics": set(),
     "state": {"settings", "refs", "harness"},
-    "workers": {"settings", "background", "logs", "services", "slack"},
+    "workers": {"settings", "background", "logs", "services", "inbound"},
     "startup": {"settings"},
     "doctor": {"settings", "startup", "harness", "parsing", "refs"},
     "logs": {"settings"},
     "parsing": {"refs"},
     "harness": {"refs", "metrics", "state"},
     "access": {"refs", "settings"},
-    "cards": {"refs", "parsing", "harness"},
+    "cards": {"refs", "parsing", "harness", "names"},
     "answers": {"refs", "access", "cards", "harness", "metrics", "services"},
     "finding": {"refs", "parsing", "cards", "answers", "access", "harness", "services"},
-    "commands": {"refs", "parsing", "cards", "answers", "access", "finding", "harness", "services"},
+    "commands": {"refs", "parsing", "cards", "answers", "access", "finding", "harness", "services", "names"},
     "background": {"slack"},
     "services": {"settings", "logs", "parsing", "harness", "access", "background", "slack", "state"},
     "listeners": {
@@ -40,8 +41,10 @@ MAY_IMPORT: dict[str, set[str]] = {
         "harness",
         "services",
         "slack",
+        "names",
     },
-    "slack": {"cards", "listeners", "metrics", "services"},
+    "slack": {"cards", "metrics"},
+    "inbound": {"listeners", "metrics", "services", "slack"},
 }
 
 
