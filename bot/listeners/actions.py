@@ -20,6 +20,7 @@ from bot.cards.listing import (
 )
 from bot.finding import list_page, pull_answer
 from bot.finding.queries import decode_query
+from bot.listeners.needs import Needs
 from bot.parsing import InvalidScope, parse_scope
 from bot.refs import RegistryRef
 
@@ -54,6 +55,8 @@ ACTIONS: Final[tuple[str | re.Pattern[str], ...]] = (
     CHOOSE_PULL,
 )
 """The action_ids listened to: the buttons bot.cards, bot.cards.listing and bot.cards.pull put on messages."""
+NEEDS: Final = Needs()
+"""Buttons answer through the action's response_url: interactivity only, which the registrations show."""
 
 ButtonHandler = Callable[
     [dict[str, Any], dict[str, Any], "Respond", "Services", Asker], Coroutine[Any, Any, None]

@@ -9,6 +9,7 @@ from bot.access import Asker
 from bot.cards import Reply, working_reply
 from bot.commands import SLASH, Task, understand
 from bot.names import SLASH_COMMAND
+from bot.listeners.needs import Needs
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 PATIENCE: Final = 1.5
 """Seconds an answer may take before the asker is told the bot is still looking."""
+NEEDS: Final = Needs(scopes=("commands",))
+"""The slash command (answered through its response_url)."""
 
 
 async def handle_command(

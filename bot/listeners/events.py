@@ -14,6 +14,7 @@ from bot.commands import DIRECT, MENTION, Lookup, Surface, Task, understand
 from bot.harness.errors import HarnessError
 from bot.parsing import find_registry_links, ref_from_url
 from bot.refs import RegistryRef
+from bot.listeners.needs import Needs
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -29,6 +30,11 @@ MAX_LOOKUPS_PER_MESSAGE: Final = 5
 """A message with many links gets cards for the first few: a reply must not flood a thread."""
 EVENTS: Final = ("message", "app_mention", "link_shared")
 """The event types listened to; manifest.yml subscribes to exactly these (message as message.im)."""
+NEEDS: Final = Needs(
+    bot_events=("app_mention", "message.im", "link_shared"),
+    scopes=("app_mentions:read", "im:history", "links:read", "links:write", "chat:write"),
+)
+"""DMs, mentions and unfurls: the events, and chat.postMessage, chat.postEphemeral, chat.unfurl."""
 MENTION_MARKUP = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
