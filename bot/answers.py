@@ -18,8 +18,8 @@ from bot.metrics import outcome_of, record_lookup
 from bot.refs import RegistryRef
 
 if TYPE_CHECKING:
+    from bot.deps import Deps
     from bot.harness.models import Registry
-    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +41,7 @@ class Answer:
     """For the asker only, even where a card would go to the channel or thread (lists, pull steps)."""
 
 
-async def fetch(
-    ref: RegistryRef, services: Services, *, asker: Asker, surface: str, fresh: bool = False
-) -> Registry:
+async def fetch(ref: RegistryRef, deps: Deps, *, asker: Asker, surface: str, fresh: bool = False) -> Registry:
     """The registry, if the allow-lists let `asker` look it up; raises NotAllowed or a HarnessError.
 
     The one way every surface reaches Harness: a refused lookup never makes a Harness call. Logs one
@@ -52,8 +50,8 @@ async def fetch(
     started = time.monotonic()
     outcome = label = "ok"
     try:
-        services.access.check(asker, ref)
-        return await services.lookups.get(ref, fresh=fresh)
+        deps.access.check(asker, ref)
+        return await deps.lookups.get(ref, fresh=fresh)
     except NotAllowed as exc:
         outcome, label = f"refused({exc.refusal})", "refused"
         raise
@@ -81,7 +79,7 @@ async def fetch(
 
 async def look_up(
     ref: RegistryRef,
-    services: Services,
+    deps: Deps,
     *,
     surface: str,
     asker: Asker,
@@ -93,7 +91,7 @@ async def look_up(
 ) -> Answer:
     """Look the registry up and render the card, or the friendly message for what went wrong."""
     try:
-        registry = await fetch(ref, services, asker=asker, surface=surface, fresh=fresh)
+        registry = await fetch(ref, deps, asker=asker, surface=surface, fresh=fresh)
     except NotAllowed as exc:
         return Answer(reply=refusal_reply(ref, about_scope=exc.refusal == "scope"), ok=False)
     except HarnessError as exc:
@@ -101,7 +99,7 @@ async def look_up(
     return card_answer(
         registry,
         ref,
-        services,
+        deps,
         requested_by=requested_by,
         shared_by=shared_by,
         shareable=shareable,
@@ -112,7 +110,7 @@ async def look_up(
 def card_answer(
     registry: Registry,
     ref: RegistryRef,
-    services: Services,
+    deps: Deps,
     *,
     requested_by: str | None = None,
     shared_by: str | None = None,
@@ -123,7 +121,7 @@ def card_answer(
     card = registry_card(
         registry,
         ref,
-        ui_base=services.settings.harness_ui_url,
+        ui_base=deps.ui_base,
         requested_by=requested_by,
         shared_by=shared_by,
         looked_up_at=int(time.time()),

@@ -16,6 +16,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from bot.access import Asker
 from bot.answers import Answer
 from bot.cards import Reply
+from bot.deps import Deps
 from bot.harness.client import HarnessClient
 from bot.inbound.app import build_app
 from bot.inbound.entry import Entry, bolt_request
@@ -55,7 +56,7 @@ class SlowTask:
     public: bool = False
     subject: str = "payments/docker-prod"
 
-    async def run(self, services: Services, asker: Asker, *, surface: str) -> Answer:
+    async def run(self, deps: Deps, asker: Asker, *, surface: str) -> Answer:
         await asyncio.sleep(self.seconds)
         return Answer(reply=Reply(text="the card", blocks=[]), ok=True, public=self.public)
 

@@ -104,7 +104,7 @@ async def handle_refresh(
     ephemeral = isinstance(container, dict) and container.get("is_ephemeral") is True
     answer = await look_up(
         ref,
-        services,
+        services.deps,
         surface="refresh",
         asker=asker,
         requested_by=asker.user,
@@ -121,7 +121,7 @@ async def handle_share(
     ref = await _clicked_ref(action, respond, services)
     if ref is None:
         return
-    answer = await look_up(ref, services, surface="share", asker=asker, shared_by=asker.user)
+    answer = await look_up(ref, services.deps, surface="share", asker=asker, shared_by=asker.user)
     if not answer.ok:
         await _answer(answer, respond, replace=False)
         return
@@ -146,7 +146,7 @@ async def handle_page(
     if query is None:
         await _stale(action, respond)
         return
-    await _answer(await list_page(query, services, asker, surface="page"), respond, replace=True)
+    await _answer(await list_page(query, services.deps, asker, surface="page"), respond, replace=True)
 
 
 async def handle_open(
@@ -157,7 +157,7 @@ async def handle_open(
     if ref is None:
         return
     answer = await look_up(
-        ref, services, surface="list", asker=asker, requested_by=asker.user, shareable=True
+        ref, services.deps, surface="list", asker=asker, requested_by=asker.user, shareable=True
     )
     await _answer(answer, respond, replace=False)
 
@@ -170,7 +170,7 @@ async def handle_choose(
     if ref is None:
         return
     answer = await look_up(
-        ref, services, surface="choice", asker=asker, requested_by=asker.user, shareable=True, found=True
+        ref, services.deps, surface="choice", asker=asker, requested_by=asker.user, shareable=True, found=True
     )
     await _answer(answer, respond, replace=True)
 
@@ -183,7 +183,7 @@ async def handle_pull(
     ref = await _clicked_ref(action, respond, services)
     if ref is None:
         return
-    answer = await pull_answer(ref, services, asker, surface="pull-button")
+    answer = await pull_answer(ref, services.deps, asker, surface="pull-button")
     await _answer(answer, respond, replace=CHOOSE_PULL.fullmatch(str(action.get("action_id"))) is not None)
 
 

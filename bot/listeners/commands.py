@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from bot.access import Asker
 from bot.cards import Reply, working_reply
-from bot.commands import SLASH, Task, understand
-from bot.names import SLASH_COMMAND
+from bot.commands import SLASH, understand
 from bot.listeners.needs import Needs
+from bot.names import SLASH_COMMAND
+from bot.tasks import Task
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -43,7 +44,7 @@ async def answer_command(
     task: Task, respond: Respond, services: Services, asker: Asker, *, patience: float = PATIENCE
 ) -> None:
     """Run the task and post its answer; past `patience` seconds, say "Looking up…" first and replace it."""
-    work = asyncio.ensure_future(task.run(services, asker, surface="command"))
+    work = asyncio.ensure_future(task.run(services.deps, asker, surface="command"))
     try:
         done, _ = await asyncio.wait({work}, timeout=patience)
         waited = not done
