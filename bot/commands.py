@@ -23,6 +23,7 @@ from bot.parsing import InvalidScope, ScopeContext, parse_scope
 from bot.refs import SpaceRef
 from bot.tasks import Listing, Lookup, Pull, Task
 
+
 @dataclass(frozen=True)
 class Surface:
     """Where the text came from: the prefix people type there, and how much help to give."""
