@@ -141,3 +141,22 @@ def test_the_runtime_package_never_imports_the_development_tools_at_top_level() 
             if isinstance(node, ast.ImportFrom):
                 names = [node.module or ""]
             assert not any(name.startswith(("devtools", "tests", "bench")) for name in names), path
+
+
+BLOCK_KIT_TYPES = (
+    "section|context|header|actions|divider|image|input|button|mrkdwn|plain_text|plain_text_input"
+    "|static_select|external_select|conversations_select|channels_select|users_select|checkboxes"
+    "|radio_buttons|overflow|datepicker|option|modal|home|rich_text"
+)
+BLOCK_KIT_LITERAL = re.compile(rf"""["']type["']\s*:\s*["']({BLOCK_KIT_TYPES})["']""")
+
+
+def test_cards_blocks_is_the_only_writer_of_block_kit_dicts() -> None:
+    writers = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in sorted(BOT.rglob("*.py"))
+        if path != BOT / "cards" / "blocks.py"
+        for match in BLOCK_KIT_LITERAL.finditer(path.read_text())
+    ]
+    assert writers == []
+    assert BLOCK_KIT_LITERAL.search((BOT / "cards" / "blocks.py").read_text())  # the pattern finds them
