@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 
 from bot.access import Asker, NotAllowed
 from bot.answers import Answer, card_answer, fetch, look_up
-from bot.cards import PACKAGE_TYPES, REGISTRY_TYPES, Reply, error_reply, refusal_reply
+from bot.cards import PACKAGE_TYPES, REGISTRY_TYPES, CardOptions, Reply, error_reply, refusal_reply
 from bot.cards.listing import (
     Page,
     Row,
@@ -220,8 +220,6 @@ async def find_and_show(
 ) -> Answer:
     """A bare name: its card (or pull steps) from the default scope, else from wherever it lives in the
     account ("found in …"), else did-you-mean."""
-    requested_by = None if public else asker.user
-    shared_by = asker.user if public else None
     try:
         registry = await fetch(ref, deps, asker=asker, surface=surface)
     except NotAllowed as exc:
@@ -235,9 +233,7 @@ async def find_and_show(
     else:
         if pull:
             return await pull_answer(ref, deps, asker, surface=surface, package_type=registry.package_type)
-        return card_answer(
-            registry, ref, deps, requested_by=requested_by, shared_by=shared_by, shareable=not public
-        )
+        return card_answer(registry, ref, deps, CardOptions.for_asker(asker.user, public=public))
     try:
         located = await locate(ref.registry, deps, asker, surface)
     except HarnessError as exc:
@@ -247,16 +243,8 @@ async def find_and_show(
     if isinstance(located, RegistryRef):
         if pull:
             return await pull_answer(located, deps, asker, surface=surface)
-        return await look_up(
-            located,
-            deps,
-            surface=surface,
-            asker=asker,
-            requested_by=requested_by,
-            shared_by=shared_by,
-            shareable=not public,
-            found=True,
-        )
+        card = CardOptions.for_asker(asker.user, public=public, found=True)
+        return await look_up(located, deps, surface=surface, asker=asker, card=card)
     if refused is not None and not located:
         return Answer(reply=refusal_reply(ref, about_scope=True), ok=False)
     account = SpaceRef(account=ref.account)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from bot.access import Asker
 from bot.answers import Answer, look_up
-from bot.cards import ACTION_OPEN, ACTION_PULL, ACTION_REFRESH, ACTION_SHARE, stale_button_reply
+from bot.cards import ACTION_OPEN, ACTION_PULL, ACTION_REFRESH, ACTION_SHARE, CardOptions, stale_button_reply
 from bot.cards.listing import (
     ACTION_CHOOSE,
     ACTION_CHOOSE_PULL,
@@ -107,8 +107,7 @@ async def handle_refresh(
         services.deps,
         surface="refresh",
         asker=asker,
-        requested_by=asker.user,
-        shareable=ephemeral,
+        card=CardOptions(requested_by=asker.user, shareable=ephemeral),
         fresh=True,
     )
     await _answer(answer, respond, replace=True)
@@ -121,7 +120,9 @@ async def handle_share(
     ref = await _clicked_ref(action, respond, services)
     if ref is None:
         return
-    answer = await look_up(ref, services.deps, surface="share", asker=asker, shared_by=asker.user)
+    answer = await look_up(
+        ref, services.deps, surface="share", asker=asker, card=CardOptions.for_asker(asker.user, public=True)
+    )
     if not answer.ok:
         await _answer(answer, respond, replace=False)
         return
@@ -157,7 +158,7 @@ async def handle_open(
     if ref is None:
         return
     answer = await look_up(
-        ref, services.deps, surface="list", asker=asker, requested_by=asker.user, shareable=True
+        ref, services.deps, surface="list", asker=asker, card=CardOptions.for_asker(asker.user, public=False)
     )
     await _answer(answer, respond, replace=False)
 
@@ -170,7 +171,11 @@ async def handle_choose(
     if ref is None:
         return
     answer = await look_up(
-        ref, services.deps, surface="choice", asker=asker, requested_by=asker.user, shareable=True, found=True
+        ref,
+        services.deps,
+        surface="choice",
+        asker=asker,
+        card=CardOptions.for_asker(asker.user, public=False, found=True),
     )
     await _answer(answer, respond, replace=True)
 

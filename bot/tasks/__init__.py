@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from bot.answers import Answer, look_up
+from bot.cards import CardOptions
 from bot.finding import find_and_show, list_page, pull_answer
 from bot.harness.searches import ListQuery
 from bot.refs import RegistryRef
@@ -57,15 +58,8 @@ class Lookup:
         if self.bare:
             answer = await find_and_show(self.ref, deps, asker, surface=surface, public=self.public)
             return dataclasses.replace(answer, public=self.public and answer.ok)
-        answer = await look_up(
-            self.ref,
-            deps,
-            surface=surface,
-            asker=asker,
-            requested_by=None if self.public else asker.user,
-            shared_by=asker.user if self.public else None,
-            shareable=not self.public,
-        )
+        card = CardOptions.for_asker(asker.user, public=self.public)
+        answer = await look_up(self.ref, deps, surface=surface, asker=asker, card=card)
         return dataclasses.replace(answer, public=self.public and answer.ok)
 
 
