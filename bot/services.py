@@ -68,7 +68,7 @@ def build_services(settings: Settings, *, harness: HarnessClient | None = None) 
         default_project=settings.harness_default_project,
         ui_hosts=settings.ui_hosts,
     )
-    lookups = RegistryLookups(client, shared=state.registries)
+    lookups = RegistryLookups(client, shared=state.values)
     searches = RegistrySearches(client)
     access = AccessPolicy.from_settings(settings)
     return Services(
