@@ -202,8 +202,7 @@ class Settings(BaseSettings):
             parts = urlsplit(value.get_secret_value())
             if parts.scheme not in ("redis", "rediss") or not parts.hostname:
                 raise ValueError(
-                    f"is {redis_url_for_display(value)!r}: it must be a redis:// or rediss:// URL such as "
-                    "redis://localhost:6379/0 (rediss:// for TLS)"
+                    "must be a redis:// or rediss:// URL such as redis://localhost:6379/0 (rediss:// for TLS)"
                 )
         return value
 
@@ -275,14 +274,33 @@ class Settings(BaseSettings):
 
 
 def redis_url_for_display(url: SecretStr) -> str:
-    """REDIS_URL as it may be shown in a message or log line: any password replaced by `***`."""
-    parts = urlsplit(url.get_secret_value())
-    if "@" not in parts.netloc:
-        return parts.geturl()
-    host = parts.netloc.rpartition("@")[2]
-    # `redis://secret@host` is how some providers write a password alone: only user:password keeps the user.
-    user = parts.username if parts.password is not None and parts.username else None
-    return parts._replace(netloc=f"{user}:***@{host}" if user else f"***@{host}").geturl()
+    """REDIS_URL as it may be shown in a message or log line: its user and password replaced by `***`."""
+    return mask_url(url.get_secret_value())
+
+
+_CREDENTIALS: Final = re.compile(r"://.*@", re.DOTALL)
+"""Greedy: everything from `://` to the last `@`, so a malformed URL is masked too, conservatively."""
+
+
+def mask_url(value: str) -> str:
+    """A URL-shaped value as a message may show it: everything between `://` and the last `@` (the user
+    and password, however malformed) replaced by `***`; a value with an `@` but no `://` is masked up to
+    its last `@`."""
+    if "://" in value:
+        return _CREDENTIALS.sub("://***@", value)
+    if "@" in value:
+        return "***@" + value.rpartition("@")[2]
+    return value
+
+
+def url_credentials(value: str) -> list[str]:
+    """The credential parts of a URL-shaped value (user:password, the password, the user), for redaction."""
+    head = value.partition("://")[2] if "://" in value else value
+    if "@" not in head:
+        return []
+    userinfo = head.rpartition("@")[0]
+    user, _, password = userinfo.partition(":")
+    return [part for part in (userinfo, password, user) if part]
 
 
 def account_from_key(key: SecretStr | None) -> str:
@@ -316,8 +334,14 @@ def load_settings(mode: Mode = "auto") -> Settings:
     return settings
 
 
-SECRETS: Final = frozenset({"slack_bot_token", "slack_signing_secret", "slack_app_token", "harness_api_key"})
-"""Settings whose value no message repeats, even a malformed one."""
+URL_FIELDS: Final = frozenset(name for name in Settings.model_fields if name.endswith("_url"))
+"""URL-shaped settings (every `*_url`): messages show them with any user and password masked."""
+SECRETS: Final = frozenset(
+    name
+    for name, field in Settings.model_fields.items()
+    if field.annotation in (SecretStr, SecretStr | None) and name not in URL_FIELDS
+)
+"""Settings whose value no message repeats, even a malformed one (every SecretStr but the URLs)."""
 MAX_SHOWN: Final = 80
 """Characters of a bad value echoed in a message; a longer one is cut."""
 EXPECTED: Final[dict[str, str]] = {
@@ -363,7 +387,9 @@ def describe(exc: ValidationError) -> str:
         if field in SECRETS:
             subject = f"{field.upper()} (value not shown)"
         else:
-            subject = f"{field.upper()}={_shown(error.get('input'))}"
+            shown = error.get("input")
+            text = shown if isinstance(shown, str) else str(shown)
+            subject = f"{field.upper()}={_shown(mask_url(text) if field in URL_FIELDS else text)}"
         expected = EXPECTED.get(field)
         problems.append(f"{subject} {reason}" + (f": use {expected}" if expected else ""))
     return "harbot can't start: " + "; ".join(problems) + ". " + README_HINT

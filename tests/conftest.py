@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from hypothesis import settings as hypothesis_settings
 
 from bot.harness.client import HarnessClient
 from bot.inbound.app import build_web_app, socket_mode_client
@@ -22,6 +23,12 @@ from devtools.server import Server
 from devtools.slack import JSON, SlackStandIn, signed_headers
 from tests.redis_server import RedisServer
 from tests.support import LogWatch, command_body
+
+# Hypothesis profiles: "ci" (selected by .ci/run) draws the same examples every run, keeps no example
+# database and prints a reproduction blob on failure; "dev" (the default) may explore.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("dev")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # Recognisable fake secrets: tests assert that none of them ever leaks into anything captured.
 BOT_TOKEN = "xoxb-fake-bot-token-SENTINEL-BOT"
