@@ -23,6 +23,8 @@ from devtools.slack import JSON, SlackStandIn, signed_headers
 from tests.redis_server import RedisServer
 from tests.support import LogWatch, command_body
 
+pytest_plugins = ("tests.store_fixtures",)  # the store on SQLite and PostgreSQL (tests/store_fixtures.py)
+
 # Recognisable fake secrets: tests assert that none of them ever leaks into anything captured.
 BOT_TOKEN = "xoxb-fake-bot-token-SENTINEL-BOT"
 SIGNING_SECRET = "fake-signing-secret-SENTINEL-SIGN"

@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from bot.store import NewEvent, Store, hash_token, new_token, token_matches
-from tests.store_fixtures import both_backends, postgres, store  # noqa: F401 (fixtures)
-from tests.store_fixtures import database_url  # noqa: F401
+from tests.store_fixtures import both_backends
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 REF = "payments/checkout/docker-prod"
