@@ -21,8 +21,8 @@ def postgres() -> Iterator[PostgresServer]:
 
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """DATABASE_URL for the backend the test is parametrized with."""
-    if request.param == "postgresql":
+    """DATABASE_URL for the backend the test is parametrized with (SQLite when it is not)."""
+    if getattr(request, "param", "sqlite") == "postgresql":
         server: PostgresServer = request.getfixturevalue("postgres")
         return server.url
     return f"sqlite+aiosqlite:///{tmp_path / 'harbot.db'}"
