@@ -165,9 +165,7 @@ class Settings(BaseSettings):
         driver = DATABASE_DRIVERS.get(scheme.lower()) if sep else None
         if driver is None or (driver.startswith("postgresql") and not urlsplit(text).hostname):
             raise ValueError(
-                f"is {redis_url_for_display(value)!r}: it must be a sqlite+aiosqlite:/// or "
-                "postgresql+asyncpg:// URL such as sqlite+aiosqlite:///harbot.db or "
-                "postgresql+asyncpg://harbot:password@db.example.com:5432/harbot"
+                f"is {redis_url_for_display(value)!r}, which is neither SQLite nor PostgreSQL with a host"
             )
         return SecretStr(f"{driver}://{rest}")
 
