@@ -29,6 +29,19 @@ class Deliveries(Repository):
             return None
         return DeliveryRecord(id=delivery_id, state=state, **values)  # type: ignore[arg-type]
 
+    async def add_many(self, rows: list[dict[str, object]]) -> dict[str, int]:
+        """Store many deliveries in one statement (each row: key, webhook_id, received_at, body); the id of
+        each one stored, by key. Keys stored already (or twice in `rows`) are left out."""
+        if not rows:
+            return {}
+        statement = (
+            self.insert(Delivery)
+            .values([{**row, "state": "received"} for row in rows])
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Delivery.key, Delivery.id)
+        )
+        return {key: delivery_id for key, delivery_id in (await self.session.execute(statement)).all()}
+
     async def by_key(self, key: str) -> DeliveryRecord | None:
         row = await self.session.scalar(select(Delivery).where(Delivery.key == key))
         return None if row is None else to_record(DeliveryRecord, row)

@@ -13,23 +13,16 @@ from bot.store.records import EventRecord, NewEvent
 
 class Events(Repository):
     async def add(self, event: NewEvent, *, delivery_id: int | None) -> EventRecord:
-        row = Event(
-            delivery_id=delivery_id,
-            registry_ref=event.registry,
-            artifact=event.artifact,
-            version=event.version,
-            trigger=event.trigger,
-            at=event.at,
-            digest=event.digest,
-            package_type=event.package_type,
-            principal_name=event.principal_name,
-            principal_email=event.principal_email,
-            url=event.url,
-            late=event.late,
-        )
+        row = _row(event, delivery_id)
         self.session.add(row)
         await self.session.flush()
         return to_record(EventRecord, row)
+
+    async def add_many(self, events: list[tuple[NewEvent, int | None]]) -> None:
+        """Store many events (each with its delivery's id) in one statement."""
+        if events:
+            self.session.add_all([_row(event, delivery_id) for event, delivery_id in events])
+            await self.session.flush()
 
     async def get(self, event_id: int) -> EventRecord | None:
         row = await self.session.get(Event, event_id)
@@ -71,3 +64,20 @@ class Events(Repository):
         """Delete events that happened before `before` (their posts go with them)."""
         result = await self.session.execute(delete(Event).where(Event.at < before))
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _row(event: NewEvent, delivery_id: int | None) -> Event:
+    return Event(
+        delivery_id=delivery_id,
+        registry_ref=event.registry,
+        artifact=event.artifact,
+        version=event.version,
+        trigger=event.trigger,
+        at=event.at,
+        digest=event.digest,
+        package_type=event.package_type,
+        principal_name=event.principal_name,
+        principal_email=event.principal_email,
+        url=event.url,
+        late=event.late,
+    )

@@ -17,11 +17,13 @@ After storing, `on_stored` is called (the poster wakes up and reads the events f
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
@@ -30,7 +32,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.metrics import record_delivery
-from bot.store import Store, token_matches
+from bot.store import NewEvent, Store, WebhookRecord, token_matches
 from bot.webhooks.deliveries import ArtifactDelivery
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,9 @@ SIGNATURE_HEADERS: Final = ("X-Gitness-Signature", "X-Harness-Signature")
 MAX_BODY_BYTES: Final = 256 * 1024
 STORED_BODY_CHARS: Final = 64 * 1024
 """What of a body is kept in `deliveries.body` (Harness's artifact deliveries are about 1 KiB)."""
+BATCH: Final = 500
+"""Deliveries stored per transaction at most, when a burst has them waiting (bench.webhooks: 200 left
+a burst of 1,000 at p99 0.95 s on SQLite, 500 at 0.65 s)."""
 
 
 def webhook_url(public_url: str, identifier: str) -> str:
@@ -88,6 +93,8 @@ class Receiver:
         self.secret = secret.encode() if secret else None
         self.on_stored = on_stored
         self.clock = clock
+        self._queue: list[_Item] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def handle(self, request: web.Request) -> web.Response:
         identifier = request.match_info.get("identifier", "")
@@ -119,32 +126,73 @@ class Receiver:
 
     async def _store(self, identifier: str, body: bytes, key: str, request: web.Request) -> bool:
         """Authenticate, check the shape, and store; whether it was new. Refused: nothing written."""
-        token = request.headers.get(TOKEN_HEADER, "")
-        async with self.store.transaction() as tx:
-            webhook = await tx.webhooks.by_identifier(identifier) if identifier else None
-            # Hash anyway when the webhook is unknown: the answer takes as long as for a wrong token.
-            valid = token_matches(token, webhook.token_hash if webhook else "0" * 64)
-            if webhook is None or not valid:
-                raise Refused(401, "token")
-            self._check_signature(body, request)
-            delivery = parse(body)
-            now = self.clock()
-            stored = await tx.deliveries.add(
-                key=key,
-                webhook_id=webhook.id,
-                received_at=now,
-                body=body[: STORED_BODY_CHARS * 4].decode("utf-8", "replace")[:STORED_BODY_CHARS],
-            )
-            if stored is None:
-                return False
-            await tx.events.add(delivery.event(webhook.registry, at=now), delivery_id=stored.id)
-            await tx.webhooks.mark_delivery(webhook.id, at=now, status="accepted")
-        return True
+        signature = next(
+            (request.headers[name] for name in SIGNATURE_HEADERS if name in request.headers), None
+        )
+        item = _Item(identifier, request.headers.get(TOKEN_HEADER, ""), signature, body, key)
+        self._queue.append(item)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await item.outcome
 
-    def _check_signature(self, body: bytes, request: web.Request) -> None:
+    async def _write(self) -> None:
+        """Group commit: every delivery waiting is checked and stored in one transaction, so a burst costs
+        a few commits rather than one each (SQLite has one writer; PostgreSQL saves round trips)."""
+        while self._queue:
+            batch, self._queue = self._queue[:BATCH], self._queue[BATCH:]
+            try:
+                results = await self._write_batch(batch)
+            except Exception as exc:
+                for item in batch:
+                    if not item.outcome.done():
+                        item.outcome.set_exception(exc)
+                continue
+            for item, result in zip(batch, results, strict=True):
+                if isinstance(result, Refused):
+                    item.outcome.set_exception(result)
+                else:
+                    item.outcome.set_result(result)
+
+    async def _write_batch(self, batch: list[_Item]) -> list[bool | Refused]:
+        """Each item's outcome: stored (True), stored already (False), or refused."""
+        async with self.store.transaction() as tx:
+            webhooks = {}
+            for identifier in {item.identifier for item in batch if item.identifier}:
+                webhooks[identifier] = await tx.webhooks.by_identifier(identifier)
+            now = self.clock()
+            checked: list[tuple[_Item, WebhookRecord, ArtifactDelivery] | Refused] = []
+            for item in batch:
+                webhook = webhooks.get(item.identifier)
+                try:
+                    # Hash anyway when the webhook is unknown: the answer takes as long as for a wrong token.
+                    valid = token_matches(item.token, webhook.token_hash if webhook else "0" * 64)
+                    if webhook is None or not valid:
+                        raise Refused(401, "token")
+                    self._check_signature(item.body, item.signature)
+                    checked.append((item, webhook, parse(item.body)))
+                except Refused as refusal:
+                    checked.append(refusal)
+            accepted = [entry for entry in checked if not isinstance(entry, Refused)]
+            ids = await tx.deliveries.add_many(
+                [
+                    {"key": item.key, "webhook_id": webhook.id, "received_at": now, "body": _kept(item.body)}
+                    for item, webhook, _ in accepted
+                ]
+            )
+            new: list[tuple[NewEvent, int | None]] = []
+            for item, webhook, delivery in accepted:
+                delivery_id = ids.pop(item.key, None)  # popped: the same body twice in a batch is stored once
+                if delivery_id is not None:
+                    new.append((delivery.event(webhook.registry, at=now), delivery_id))
+                    item.stored = True
+            await tx.events.add_many(new)
+            for webhook_id in {webhook.id for _, webhook, _ in accepted}:
+                await tx.webhooks.mark_delivery(webhook_id, at=now, status="accepted")
+        return [entry if isinstance(entry, Refused) else entry[0].stored for entry in checked]
+
+    def _check_signature(self, body: bytes, given: str | None) -> None:
         if self.secret is None:
             return
-        given = next((request.headers[name] for name in SIGNATURE_HEADERS if name in request.headers), None)
         if not given:
             raise Refused(401, "unsigned")
         expected = hmac.new(self.secret, body, hashlib.sha256).hexdigest()
@@ -152,6 +200,23 @@ class Receiver:
         presented = given.strip().lower().removeprefix("sha256=")
         if not hmac.compare_digest(expected.encode(), presented.encode("ascii", "replace")):
             raise Refused(401, "signature")
+
+
+@dataclass(slots=True)
+class _Item:
+    """One delivery waiting for the writer, and where its outcome goes."""
+
+    identifier: str
+    token: str
+    signature: str | None
+    body: bytes
+    key: str
+    stored: bool = False
+    outcome: asyncio.Future[bool] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+def _kept(body: bytes) -> str:
+    return body[: STORED_BODY_CHARS * 4].decode("utf-8", "replace")[:STORED_BODY_CHARS]
 
 
 def parse(body: bytes) -> ArtifactDelivery:
