@@ -21,11 +21,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import doctor, startup, workers
 from bot import modes as playground
+from bot.inbound.app import build_web_app, socket_mode_client
 from bot.logs import configure_logging
 from bot.metrics import metrics_app
 from bot.services import Services, build_services
 from bot.settings import Mode, Settings, SettingsError, describe, load_settings
-from bot.slack.app import build_web_app, socket_mode_client
 from bot.store import Store
 
 logger = logging.getLogger("bot")
