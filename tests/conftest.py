@@ -66,6 +66,7 @@ def make_settings(**overrides: Any) -> Settings:
         "harness_api_key": HARNESS_KEY,
         "harness_ui_url": "https://app.harness.io",
         "host": "127.0.0.1",
+        "database_url": "sqlite+aiosqlite:///:memory:",  # never a harbot.db in the working directory
     }
     values.update(overrides)
     return IsolatedSettings(**values)

@@ -15,12 +15,16 @@ committed when the block ends, rolled back when it raises. Repositories return f
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.store.database import create_engine, current_revision, head_revision, migrate
@@ -59,6 +63,10 @@ __all__ = [
     "new_token",
     "token_matches",
 ]
+
+
+logger = logging.getLogger(__name__)
+PRUNE_EVERY_SECONDS: Final = 3600.0
 
 
 class Transaction:
@@ -117,6 +125,18 @@ class Store:
             events = await tx.events.prune(before=before)
             deliveries = await tx.deliveries.prune(before=before)
         return Pruned(events=events, deliveries=deliveries)
+
+    async def prune_forever(self, *, keep_days: int, every_seconds: float = PRUNE_EVERY_SECONDS) -> None:
+        """Prune now and then every `every_seconds`, until cancelled; a failed prune is logged and tried
+        again next time (the database may be away for a while)."""
+        while True:
+            try:
+                pruned = await self.prune(now=datetime.now(UTC), keep_days=keep_days)
+                if pruned.events or pruned.deliveries:
+                    logger.info("pruned %d events and %d deliveries", pruned.events, pruned.deliveries)
+            except (SQLAlchemyError, OSError):
+                logger.warning("pruning old events failed; trying again later", exc_info=True)
+            await asyncio.sleep(every_seconds)
 
     async def ping(self) -> str:
         """Reach the database and compare its schema with ours: "" when all is well, else one sentence."""

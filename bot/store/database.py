@@ -16,6 +16,7 @@ from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +31,15 @@ def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(
-            parsed, pool_size=1, max_overflow=0, pool_timeout=BUSY_TIMEOUT_MS / 1000, hide_parameters=True
-        )
+        if database in ("", ":memory:"):
+            # One connection holds the database (tests): it lives as long as the engine.
+            engine = create_async_engine(parsed, poolclass=StaticPool, hide_parameters=True)
+        else:
+            if not database.startswith("file:"):
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_async_engine(
+                parsed, pool_size=1, max_overflow=0, pool_timeout=BUSY_TIMEOUT_MS / 1000, hide_parameters=True
+            )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
