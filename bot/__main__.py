@@ -27,9 +27,11 @@ from bot.metrics import metrics_app
 from bot.services import Services, build_services
 from bot.settings import Mode, Settings, SettingsError, describe, load_settings
 from bot.store import Store
+from bot.webhooks.receiver import webhook_app
 
 logger = logging.getLogger("bot")
-ROUTES = "POST /slack/events, GET /healthz"
+ROUTES = "POST /slack/events, GET /healthz"  # and POST /harness/webhooks/<id> (bot.webhooks)
+WEBHOOK_ROUTES = "POST /harness/webhooks/<id>, GET /healthz"
 
 
 def stop_signal() -> asyncio.Event:
@@ -120,15 +122,35 @@ async def run_socket_mode(settings: Settings, services: Services) -> None:
     client = socket_mode_client(services)
     metrics_runner = await serve_metrics(settings)
     await services.start()
+    webhooks_runner = None
     try:
+        webhooks_runner = await serve_webhooks(settings, services)
         await client.connect()  # type: ignore[no-untyped-call]
         logger.info("harbot connected to Slack in Socket Mode")
         await stop.wait()
     finally:
         await client.close()  # type: ignore[no-untyped-call]
+        if webhooks_runner is not None:
+            await webhooks_runner.cleanup()
         await services.aclose()
         if metrics_runner is not None:
             await metrics_runner.cleanup()
+
+
+async def serve_webhooks(settings: Settings, services: Services) -> web.AppRunner | None:
+    """Socket Mode: Harness still delivers webhooks over HTTP, so when PORT is set (platforms set it)
+    listen on HOST:PORT for POST /harness/webhooks/{identifier} and GET /healthz alone."""
+    if "port" not in settings.model_fields_set:
+        return None
+    runner = web.AppRunner(webhook_app(services.receiver), access_log=None)
+    await runner.setup()
+    try:
+        await bind(runner, settings.host, settings.port, "PORT")
+    except SettingsError:
+        await runner.cleanup()
+        raise
+    logger.info("harbot receiving Harness webhooks on port %d (%s)", settings.port, WEBHOOK_ROUTES)
+    return runner
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

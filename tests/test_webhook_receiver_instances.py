@@ -10,9 +10,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.__main__ import run_socket_mode
+from bot.services import build_services
 from bot.store import Store
 from bot.webhooks.receiver import Receiver
+from devtools.slack import SlackStandIn
+from tests.conftest import APP_TOKEN, make_settings
 from tests.postgres_server import PostgresServer, needs_postgres
+from tests.redis_server import free_port
 from tests.webhook_support import IDENTIFIER, add_webhook, delivery, headers, serving
 
 URL_PATH = f"/harness/webhooks/{IDENTIFIER}"
@@ -93,3 +98,30 @@ async def test_deliveries_acknowledged_before_a_sigkill_are_all_stored(tmp_path:
     assert process.returncode == -signal.SIGKILL
     assert len(acknowledged) >= 50
     assert set(acknowledged) <= versions
+
+
+@pytest.mark.slow
+async def test_socket_mode_listens_on_port_for_deliveries_alone(slack: SlackStandIn, tmp_path: Path) -> None:
+    port = free_port()
+    settings = make_settings(
+        slack_app_token=APP_TOKEN,
+        slack_api_url=slack.api_url,
+        port=port,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'harbot.db'}",
+    )
+    services = build_services(settings)
+    running = asyncio.create_task(run_socket_mode(settings, services))
+    try:
+        await slack.wait_api("apps.connections.open")
+        await add_webhook(services.store)
+        body = delivery()
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as client:
+            async with client.post(base + URL_PATH, data=body, headers=headers(body)) as response:
+                assert response.status == 200
+            async with client.post(base + "/slack/events", data=b"{}") as response:
+                assert response.status == 404  # Slack comes over the socket: this port serves Harness alone
+        assert services.events_stored.is_set()
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
