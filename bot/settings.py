@@ -142,9 +142,7 @@ class Settings(BaseSettings):
     )
     harness_webhook_secret: SecretStr | None = None
 
-    @field_validator(
-        "database_url", "harness_webhook_secret_identifier", "harness_webhook_secret", mode="before"
-    )
+    @field_validator("harness_webhook_secret_identifier", "harness_webhook_secret", mode="before")
     @classmethod
     def _store_blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -154,7 +152,10 @@ class Settings(BaseSettings):
     @field_validator("database_url", mode="before")
     @classmethod
     def _database_default(cls, value: object) -> object:
-        return DEFAULT_DATABASE_URL if value is None else value
+        # Unset or blank (`DATABASE_URL=` in .env): the SQLite file.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return DEFAULT_DATABASE_URL
+        return value.strip() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod
