@@ -74,7 +74,19 @@ async def migrate(engine: AsyncEngine) -> None:
 
 
 def _upgrade(connection: Connection) -> None:
-    command.upgrade(alembic_config(connection), "head")
+    # Alembic says "Context impl SQLiteImpl" and the like at INFO on every start: one line of ours instead,
+    # when a revision is applied.
+    alembic_logger = logging.getLogger("alembic")
+    level = alembic_logger.level
+    alembic_logger.setLevel(logging.WARNING)
+    try:
+        before = _current(connection)
+        command.upgrade(alembic_config(connection), "head")
+        after = _current(connection)
+    finally:
+        alembic_logger.setLevel(level)
+    if before != after:
+        logger.info("database schema migrated from revision %s to %s", before or "none", after)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
