@@ -30,6 +30,8 @@ hypothesis_settings.register_profile("ci", derandomize=True, database=None, prin
 hypothesis_settings.register_profile("dev")
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
+pytest_plugins = ("tests.store_fixtures",)  # the store on SQLite and PostgreSQL (tests/store_fixtures.py)
+
 # Recognisable fake secrets: tests assert that none of them ever leaks into anything captured.
 BOT_TOKEN = "xoxb-fake-bot-token-SENTINEL-BOT"
 SIGNING_SECRET = "fake-signing-secret-SENTINEL-SIGN"
@@ -71,6 +73,7 @@ def make_settings(**overrides: Any) -> Settings:
         "harness_api_key": HARNESS_KEY,
         "harness_ui_url": "https://app.harness.io",
         "host": "127.0.0.1",
+        "database_url": "sqlite+aiosqlite:///:memory:",  # never a harbot.db in the working directory
     }
     values.update(overrides)
     return IsolatedSettings(**values)
