@@ -147,7 +147,7 @@ def _digest_problem(value: str) -> str | None:
         return "The digest is empty."
     if DIGEST_RE.fullmatch(value.lower()):
         return "Digests are written in lowercase."
-    if not value.startswith(("sha256:", "sha512:")):
+    if not value.lower().startswith(("sha256:", "sha512:")):
         return "A digest starts with sha256: (for example sha256: and 64 hex digits)."
     return "A sha256 digest is 64 hex digits after sha256: (sha512: takes 128)."
 
@@ -366,6 +366,10 @@ class VersionRef:
         if self.digest is not None and self.version is not None:
             url += f"?digest={self.digest}"
         return url
+
+
+Target = RegistryRef | ArtifactRef | VersionRef
+"""Anything a user can point the bot at: a registry, an artifact in it, or one version of that."""
 
 
 @dataclass(frozen=True, slots=True)
