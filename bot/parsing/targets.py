@@ -76,9 +76,10 @@ def registry_of(target: Target) -> RegistryRef:
 
 
 def spelled(target: Target) -> str:
-    """Text that ``parse_target`` reads back as exactly ``target`` (the ``+`` form for artifacts)."""
+    """Text that ``parse_target`` reads back as exactly ``target``: the registry_ref (``acc/org/reg/+``) for
+    a registry, the ``+`` form (``org/reg/+/nginx:1.27``) for an artifact or a version."""
     if isinstance(target, RegistryRef):
-        return target.short
+        return target.path
     artifact = target if isinstance(target, ArtifactRef) else target.artifact
     text = f"{artifact.registry.short}{SEPARATOR}{artifact.name}"
     if isinstance(target, VersionRef):
