@@ -120,7 +120,7 @@ def _unwrap(text: str) -> str:
             return text
 
 
-def _name_ref(text: str, ctx: ScopeContext) -> RegistryRef:
+def name_ref(text: str, ctx: ScopeContext) -> RegistryRef:
     """A reference typed as slash-separated parts, matched against the SCOPE_FORMS syntaxes."""
     is_ref = text.endswith("/+")
     kind: FormKind = "registry_ref" if is_ref else "name"
@@ -156,7 +156,8 @@ def _name_ref(text: str, ctx: ScopeContext) -> RegistryRef:
         raise
 
 
-def _parse(text: str, ctx: ScopeContext) -> RegistryRef:
+def clean(text: str) -> str:
+    """The reference inside what the user typed, unwrapped; Rejected when it cannot be one."""
     empty = Rejected("Tell me which registry, for example docker-prod.")
     text = text.strip()
     if not text:
@@ -172,11 +173,22 @@ def _parse(text: str, ctx: ScopeContext) -> RegistryRef:
         raise Rejected("That has invisible or control characters in it.")
     if text[0] in "@#!":
         raise Rejected("That's a Slack mention or channel, not a registry.")
+    return text
+
+
+def link_text(text: str) -> str | None:
+    """The text as a URL when it is a link (with or without its scheme), else None."""
     if _SCHEME_RE.match(text):
-        return link_ref(text, ctx.ui_hosts)
+        return text
     if _BARE_HOST_RE.match(text):
-        return link_ref(f"https://{text}", ctx.ui_hosts)
-    return _name_ref(text, ctx)
+        return f"https://{text}"
+    return None
+
+
+def _parse(text: str, ctx: ScopeContext) -> RegistryRef:
+    text = clean(text)
+    url = link_text(text)
+    return link_ref(url, ctx.ui_hosts) if url is not None else name_ref(text, ctx)
 
 
 def _parses(text: str, ctx: ScopeContext) -> bool:
@@ -196,7 +208,12 @@ def parse_scope(text: str, ctx: ScopeContext) -> RegistryRef:
     try:
         return _parse(text, ctx)
     except Rejected as exc:
-        # A suggestion is only made when it would itself parse, so it is never a guess that fails too.
-        hint = f"Did you mean `{exc.fix}`?" if exc.fix is not None and _parses(exc.fix, ctx) else None
-        logger.debug("could not read a registry from %r: %s", text[:SHOWN_TEXT_CHARS], exc.reason)
-        raise InvalidScope(exc.reason, text=text, hint=hint) from None
+        raise invalid(exc, text, fixed=exc.fix is not None and _parses(exc.fix, ctx)) from None
+
+
+def invalid(exc: Rejected, text: str, *, fixed: bool) -> InvalidScope:
+    """The InvalidScope for a rejection; ``fixed`` says whether its fix parses (only then is it hinted,
+    so a suggestion is never a guess that fails too)."""
+    hint = f"Did you mean `{exc.fix}`?" if exc.fix is not None and fixed else None
+    logger.debug("could not read a reference from %r: %s", text[:SHOWN_TEXT_CHARS], exc.reason)
+    return InvalidScope(exc.reason, text=text, hint=hint)
