@@ -50,9 +50,12 @@ def plain(text: str, *, emoji: bool | None = None) -> Block:
     return obj
 
 
-def section(text: str) -> Block:
-    """A section of mrkdwn text."""
-    return {"type": "section", "text": mrkdwn(fit(text, SECTION_LIMIT))}
+def section(text: str, accessory: Block | None = None) -> Block:
+    """A section of mrkdwn text, with an element (a button) beside it when given."""
+    block: Block = {"type": "section", "text": mrkdwn(fit(text, SECTION_LIMIT))}
+    if accessory is not None:
+        block["accessory"] = accessory
+    return block
 
 
 def context(*parts: str) -> Block:
