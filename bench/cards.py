@@ -15,7 +15,7 @@ import timeit
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.cards import error_reply, registry_card
+from bot.cards import CardOptions, error_reply, registry_card
 from bot.harness.errors import NotFound
 from bot.harness.models import Registry, RegistryResponse
 from bot.refs import RegistryRef
@@ -44,7 +44,10 @@ def card_builder(name: str, *, cached: bool, dumps: bool = False) -> Callable[[]
     def build() -> object:
         moment = next(moments)
         card = registry_card(
-            next(copies), REF, ui_base=UI, requested_by=f"U{moment}", looked_up_at=moment, shareable=True
+            next(copies),
+            REF,
+            ui_base=UI,
+            options=CardOptions(requested_by=f"U{moment}", looked_up_at=moment, shareable=True),
         )
         return json.dumps(card.as_kwargs()) if dumps else card.as_kwargs()
 

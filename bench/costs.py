@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 from bot import metrics
 from bot.answers import LOOKUP_LINE
+from bot.inbound.entry import bolt_request
+from bot.inbound.payloads import check_payload, read_payload
 from bot.logs import formatter
-from bot.slack.entry import bolt_request
-from bot.slack.payloads import check_payload, read_payload
 
 ROUNDS = 20_000
 FORM = (

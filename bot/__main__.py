@@ -19,11 +19,11 @@ from dotenv import load_dotenv
 
 from bot import doctor, startup, workers
 from bot import modes as playground
+from bot.inbound.app import build_web_app, socket_mode_client
 from bot.logs import configure_logging
 from bot.metrics import metrics_app
 from bot.services import Services, build_services
 from bot.settings import Mode, Settings, SettingsError, load_settings
-from bot.slack.app import build_web_app, socket_mode_client
 
 logger = logging.getLogger("bot")
 ROUTES = "POST /slack/events, GET /healthz"

@@ -6,20 +6,21 @@ cache, and one log line saying how it ended.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.access import Asker, NotAllowed
-from bot.cards import Reply, error_reply, refusal_reply, registry_card
+from bot.cards import PLAIN_CARD, CardOptions, Reply, error_reply, refusal_reply, registry_card
 from bot.harness.errors import HarnessError
 from bot.metrics import outcome_of, record_lookup
 from bot.refs import RegistryRef
 
 if TYPE_CHECKING:
+    from bot.deps import Deps
     from bot.harness.models import Registry
-    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +42,7 @@ class Answer:
     """For the asker only, even where a card would go to the channel or thread (lists, pull steps)."""
 
 
-async def fetch(
-    ref: RegistryRef, services: Services, *, asker: Asker, surface: str, fresh: bool = False
-) -> Registry:
+async def fetch(ref: RegistryRef, deps: Deps, *, asker: Asker, surface: str, fresh: bool = False) -> Registry:
     """The registry, if the allow-lists let `asker` look it up; raises NotAllowed or a HarnessError.
 
     The one way every surface reaches Harness: a refused lookup never makes a Harness call. Logs one
@@ -52,8 +51,8 @@ async def fetch(
     started = time.monotonic()
     outcome = label = "ok"
     try:
-        services.access.check(asker, ref)
-        return await services.lookups.get(ref, fresh=fresh)
+        deps.access.check(asker, ref)
+        return await deps.lookups.get(ref, fresh=fresh)
     except NotAllowed as exc:
         outcome, label = f"refused({exc.refusal})", "refused"
         raise
@@ -81,53 +80,25 @@ async def fetch(
 
 async def look_up(
     ref: RegistryRef,
-    services: Services,
+    deps: Deps,
     *,
     surface: str,
     asker: Asker,
-    requested_by: str | None = None,
-    shared_by: str | None = None,
-    shareable: bool = False,
+    card: CardOptions = PLAIN_CARD,
     fresh: bool = False,
-    found: bool = False,
 ) -> Answer:
-    """Look the registry up and render the card, or the friendly message for what went wrong."""
+    """Look the registry up and render the card drawn as `card` says, or the friendly message for what
+    went wrong."""
     try:
-        registry = await fetch(ref, services, asker=asker, surface=surface, fresh=fresh)
+        registry = await fetch(ref, deps, asker=asker, surface=surface, fresh=fresh)
     except NotAllowed as exc:
         return Answer(reply=refusal_reply(ref, about_scope=exc.refusal == "scope"), ok=False)
     except HarnessError as exc:
         return Answer(reply=error_reply(exc), ok=False)
-    return card_answer(
-        registry,
-        ref,
-        services,
-        requested_by=requested_by,
-        shared_by=shared_by,
-        shareable=shareable,
-        found=found,
-    )
+    return card_answer(registry, ref, deps, card)
 
 
-def card_answer(
-    registry: Registry,
-    ref: RegistryRef,
-    services: Services,
-    *,
-    requested_by: str | None = None,
-    shared_by: str | None = None,
-    shareable: bool = False,
-    found: bool = False,
-) -> Answer:
-    """The card for a registry already fetched; `found` marks one found by searching the account."""
-    card = registry_card(
-        registry,
-        ref,
-        ui_base=services.settings.harness_ui_url,
-        requested_by=requested_by,
-        shared_by=shared_by,
-        looked_up_at=int(time.time()),
-        shareable=shareable,
-        found=found,
-    )
-    return Answer(reply=card, ok=True)
+def card_answer(registry: Registry, ref: RegistryRef, deps: Deps, card: CardOptions) -> Answer:
+    """The card for a registry already fetched, stamped with the time it is drawn."""
+    options = dataclasses.replace(card, looked_up_at=int(time.time()))
+    return Answer(reply=registry_card(registry, ref, ui_base=deps.ui_base, options=options), ok=True)

@@ -4,8 +4,7 @@ Every surface reads user text with `understand`: the slash command, DMs and ment
 manifest's `usage_hint` and the parser are all derived from `COMMANDS`, so they cannot drift apart.
 
 A handler reads the words after its own and returns either a `Reply` to give at once (help, a usage
-hint) or a `Task`: the slow work, which the surface runs after acknowledging Slack. The Tasks that find
-registries (list, find, pull, and a bare name that is elsewhere in the account) live in bot.finding.
+hint) or a `Task` (bot.tasks): the slow work, which the surface runs after acknowledging Slack.
 """
 
 from __future__ import annotations
@@ -13,22 +12,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import Final
 
-from bot.answers import Answer, look_up
 from bot.cards import Reply, escape, help_reply, invalid_scope_reply
 from bot.cards.listing import list_error
-from bot.finding import Listing, Pull, find_and_show
 from bot.finding.queries import find_term, list_query
 from bot.harness.searches import ListQuery
+from bot.names import BOT_HANDLE, SLASH_COMMAND
 from bot.parsing import InvalidScope, ScopeContext, parse_scope
-from bot.refs import RegistryRef, SpaceRef
-
-if TYPE_CHECKING:
-    from bot.access import Asker
-    from bot.services import Services
-
-SLASH_COMMAND: Final = "/har"
+from bot.refs import SpaceRef
+from bot.tasks import Listing, Lookup, Pull, Task
 
 
 @dataclass(frozen=True)
@@ -36,61 +29,14 @@ class Surface:
     """Where the text came from: the prefix people type there, and how much help to give."""
 
     prefix: str
-    """"/har", "@harbot", or "" in a DM, where the bare text works."""
+    """SLASH_COMMAND, BOT_HANDLE, or "" in a DM, where the bare text works."""
     conversational: bool = False
     """In a DM or a mention people also just chat: unreadable text gets the whole help, led by why."""
 
 
 SLASH: Final = Surface(SLASH_COMMAND)
 DIRECT: Final = Surface("", conversational=True)
-MENTION: Final = Surface("@harbot", conversational=True)
-
-
-class Task(Protocol):
-    """Work a command asks for, run after Slack has its acknowledgement."""
-
-    @property
-    def public(self) -> bool:
-        """Whether the answer is for the whole channel (errors never are)."""
-        ...
-
-    @property
-    def subject(self) -> str:
-        """What the bot is working on, for "Looking up `…`" when it takes a while."""
-        ...
-
-    async def run(self, services: Services, asker: Asker, *, surface: str) -> Answer:
-        """Do the work and return the answer to deliver."""
-        ...
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """Look one registry up and answer with its card."""
-
-    ref: RegistryRef
-    public: bool = False
-    bare: bool = False
-    """Typed as a bare name: when it is not in the default scope, the account is searched for it."""
-
-    @property
-    def subject(self) -> str:
-        return self.ref.short
-
-    async def run(self, services: Services, asker: Asker, *, surface: str) -> Answer:
-        if self.bare:
-            answer = await find_and_show(self.ref, services, asker, surface=surface, public=self.public)
-            return dataclasses.replace(answer, public=self.public and answer.ok)
-        answer = await look_up(
-            self.ref,
-            services,
-            surface=surface,
-            asker=asker,
-            requested_by=None if self.public else asker.user,
-            shared_by=asker.user if self.public else None,
-            shareable=not self.public,
-        )
-        return dataclasses.replace(answer, public=self.public and answer.ok)
+MENTION: Final = Surface(BOT_HANDLE, conversational=True)
 
 
 Understood = Task | Reply

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.access import AccessPolicy
 from bot.background import Background
+from bot.deps import Deps
 from bot.harness.client import HarnessClient
 from bot.harness.lookups import RegistryLookups
 from bot.harness.searches import RegistrySearches
@@ -32,6 +33,8 @@ class Services:
     """What instances share (Redis when REDIS_URL is set): event ids answered, the registry cache."""
     searches: RegistrySearches
     """Lists, searches and client set-up steps, briefly cached and coalesced (bot.finding)."""
+    deps: Deps
+    """What answers and Tasks use (the same lookups, searches, allow-lists and scope), and no more."""
 
     async def start(self) -> None:
         """Connect to Redis (when set) and open the connections that need a running event loop."""
@@ -65,13 +68,19 @@ def build_services(settings: Settings, *, harness: HarnessClient | None = None) 
         default_project=settings.harness_default_project,
         ui_hosts=settings.ui_hosts,
     )
+    lookups = RegistryLookups(client, shared=state.values)
+    searches = RegistrySearches(client)
+    access = AccessPolicy.from_settings(settings)
     return Services(
         settings=settings,
-        lookups=RegistryLookups(client, shared=state.registries),
+        lookups=lookups,
         scope=scope,
-        access=AccessPolicy.from_settings(settings),
+        access=access,
         background=Background(handle_error),
         slack=SlackConnection(api_url=settings.slack_api_url, bot_token=bot_token),
         state=state,
-        searches=RegistrySearches(client),
+        searches=searches,
+        deps=Deps(
+            lookups=lookups, searches=searches, access=access, scope=scope, ui_base=settings.harness_ui_url
+        ),
     )

@@ -81,8 +81,8 @@ class Workers(BaseApplication):  # type: ignore[misc]
         return self._web_app
 
     async def _web_app(self) -> web.Application:
+        from bot.inbound.app import build_web_app
         from bot.services import build_services
-        from bot.slack.app import build_web_app
 
         return build_web_app(build_services(self._settings))
 

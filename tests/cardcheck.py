@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cards import (
+    CardOptions,
     Reply,
     compact_card,
     registry_card,
@@ -89,7 +90,7 @@ def render(registry: Registry | str, ref: RegistryRef = PROJECT_REF, **options: 
     """The full card for a registry (or a fixture name), checked."""
     if isinstance(registry, str):
         registry = load(registry)
-    return checked(registry_card(registry, ref, ui_base=UI, **options))
+    return checked(registry_card(registry, ref, ui_base=UI, options=CardOptions(**options)))
 
 
 def compact(registry: Registry | str, ref: RegistryRef = PROJECT_REF) -> dict[str, Any]:

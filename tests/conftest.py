@@ -14,9 +14,9 @@ import pytest
 from aiohttp import web
 
 from bot.harness.client import HarnessClient
+from bot.inbound.app import build_web_app, socket_mode_client
 from bot.services import Services, build_services
 from bot.settings import Settings
-from bot.slack.app import build_web_app, socket_mode_client
 from devtools.harness import HarnessStandIn
 from devtools.server import Server
 from devtools.slack import JSON, SlackStandIn, signed_headers

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot import commands as bot_commands
+from bot import tasks as bot_tasks
 from bot.background import Background
 from bot.cards import apology_reply
 from bot.listeners import events
@@ -46,7 +46,7 @@ async def test_a_bug_in_a_commands_answer_is_logged_and_apologised_for(
     async def broken(*_: Any, **__: Any) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(bot_commands, "look_up", broken)
+    monkeypatch.setattr(bot_tasks, "look_up", broken)
     status, _ = await bot.command("payments/checkout/docker-prod")
     assert status == 200
     (posted,) = await bot.slack.wait_response()

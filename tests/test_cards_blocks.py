@@ -120,7 +120,8 @@ def test_reply_as_kwargs_is_a_fresh_list_of_the_same_dicts() -> None:
 def test_building_every_message_never_loads_slack_sdk() -> None:
     script = (
         "import sys, pathlib\n"
-        "from bot.cards import registry_card, compact_card, error_reply, help_reply, apology_reply\n"
+        "from bot.cards import CardOptions, registry_card, compact_card\n"
+        "from bot.cards import error_reply, help_reply, apology_reply\n"
         "from bot.harness.errors import NotFound\n"
         "from bot.harness.models import RegistryResponse\n"
         "from bot.parsing import ScopeContext\n"
@@ -128,7 +129,9 @@ def test_building_every_message_never_loads_slack_sdk() -> None:
         "body = pathlib.Path('tests/fixtures/harness/upstream.json').read_bytes()\n"
         "registry = RegistryResponse.model_validate_json(body).data\n"
         "ref = RegistryRef(account='acc', org='payments', registry='docker-prod')\n"
-        "registry_card(registry, ref, ui_base='https://app.harness.io', requested_by='U123ABC').as_kwargs()\n"
+        "registry_card(\n"
+        "    registry, ref, ui_base='https://app.harness.io', options=CardOptions(requested_by='U123ABC')\n"
+        ").as_kwargs()\n"
         "compact_card(registry, ref, ui_base='https://app.harness.io')\n"
         "error_reply(NotFound('x', ref=ref, host='h', status=404)).as_kwargs()\n"
         "help_reply(ScopeContext(account_id='acc')).as_kwargs()\n"

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cards import (
+    CardOptions,
     Reply,
     apology_reply,
     error_reply,
@@ -227,9 +228,7 @@ def edge_messages() -> dict[str, Callable[[], Reply]]:
             load(name),
             LONGEST_REF,
             ui_base=UI,
-            requested_by="U123ABC",
-            looked_up_at=1721404800,
-            shareable=True,
+            options=CardOptions(requested_by="U123ABC", looked_up_at=1721404800, shareable=True),
         )
     return built
 

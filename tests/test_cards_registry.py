@@ -13,6 +13,7 @@ from bot.cards import (
     ACTION_PULL,
     ACTION_REFRESH,
     ACTION_SHARE,
+    CardOptions,
     RenderedCards,
     Reply,
     compact_card,
@@ -400,8 +401,12 @@ def test_card_for_an_org_registry_names_the_org() -> None:
 
 def test_a_looked_up_registry_is_rendered_once_and_only_the_footer_per_request() -> None:
     registry = load("virtual")
-    first = registry_card(registry, PROJECT_REF, ui_base=UI, requested_by="U111", looked_up_at=1718812345)
-    second = registry_card(registry, PROJECT_REF, ui_base=UI, requested_by="U222", looked_up_at=1718812399)
+    first = registry_card(
+        registry, PROJECT_REF, ui_base=UI, options=CardOptions(requested_by="U111", looked_up_at=1718812345)
+    )
+    second = registry_card(
+        registry, PROJECT_REF, ui_base=UI, options=CardOptions(requested_by="U222", looked_up_at=1718812399)
+    )
     one, two = first.as_kwargs()["blocks"], second.as_kwargs()["blocks"]
     assert all(a is b for a, b in zip(one[:-1], two[:-1], strict=True))
     assert "U111" in json.dumps(one[-1])
@@ -421,7 +426,9 @@ def test_the_kept_card_follows_shareable_and_the_link_base() -> None:
     private = render(registry, shareable=True)
     public = render(registry, shareable=False)
     elsewhere = checked(
-        registry_card(registry, PROJECT_REF, ui_base="https://harness.example.com", shareable=True)
+        registry_card(
+            registry, PROJECT_REF, ui_base="https://harness.example.com", options=CardOptions(shareable=True)
+        )
     )
     assert ACTION_SHARE in json.dumps(private)
     assert ACTION_SHARE not in json.dumps(public)
@@ -432,7 +439,9 @@ def test_the_kept_card_follows_shareable_and_the_link_base() -> None:
 def test_sending_a_kept_card_leaves_it_as_it_was() -> None:
     registry = load("virtual")
     before = json.dumps(registry_card(registry, PROJECT_REF, ui_base=UI).as_kwargs())
-    sent = registry_card(registry, PROJECT_REF, ui_base=UI, requested_by="U111").as_kwargs()
+    sent = registry_card(
+        registry, PROJECT_REF, ui_base=UI, options=CardOptions(requested_by="U111")
+    ).as_kwargs()
     sent["blocks"].append({"type": "divider"})
     assert json.dumps(registry_card(registry, PROJECT_REF, ui_base=UI).as_kwargs()) == before
 

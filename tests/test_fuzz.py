@@ -30,10 +30,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from bot.cards import Reply
-from bot.commands import DIRECT, MENTION, SLASH, Lookup, Surface, understand
+from bot.commands import DIRECT, MENTION, SLASH, Surface, understand
 from bot.listeners.events import MAX_LOOKUPS_PER_MESSAGE, MENTION_MARKUP
 from bot.parsing import InvalidScope, find_registry_links, parse_scope, ref_from_url
 from bot.refs import RegistryRef
+from bot.tasks import Lookup
 from devtools.harness import HARNESS_PREFIX
 from devtools.server import Recorded
 from tests.blockkit import assert_valid_blocks

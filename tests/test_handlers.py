@@ -16,14 +16,15 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from bot.access import Asker
 from bot.answers import Answer
 from bot.cards import Reply
+from bot.deps import Deps
 from bot.harness.client import HarnessClient
+from bot.inbound.app import build_app
+from bot.inbound.entry import Entry, bolt_request
+from bot.inbound.payloads import read_payload
 from bot.listeners.commands import answer_command, handle_command
 from bot.listeners.events import handle_direct_message, handle_mention
 from bot.services import Services, build_services
-from bot.slack.app import build_app
 from bot.slack.connection import SlackConnection
-from bot.slack.entry import Entry, bolt_request
-from bot.slack.payloads import read_payload
 from tests.conftest import BOT_TOKEN, make_settings
 
 ASKER = Asker(team="T1", channel="C1", user="U123")
@@ -55,7 +56,7 @@ class SlowTask:
     public: bool = False
     subject: str = "payments/docker-prod"
 
-    async def run(self, services: Services, asker: Asker, *, surface: str) -> Answer:
+    async def run(self, deps: Deps, asker: Asker, *, surface: str) -> Answer:
         await asyncio.sleep(self.seconds)
         return Answer(reply=Reply(text="the card", blocks=[]), ok=True, public=self.public)
 

@@ -1,7 +1,7 @@
 """Malformed Slack payloads, correctly signed: a clean 4xx or ignored and logged, never a 500 or a traceback.
 
 Bolt reads a body before any listener runs, so most of these used to end in a 500 from Bolt or aiohttp;
-bot/slack/entry.py reads and checks them first.
+bot/inbound/entry.py reads and checks them first.
 """
 
 from __future__ import annotations

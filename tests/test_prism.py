@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.cards import registry_card
+from bot.cards import CardOptions, registry_card
 from bot.cards.listing import Page, Row, list_card
 from bot.cards.pull import pull_steps
 from bot.harness.client import HarnessClient
@@ -175,6 +175,8 @@ async def test_any_registry_body_from_the_spec_parses_or_is_invalid_and_its_card
         except InvalidResponse:
             continue
         parsed += 1
-        card = registry_card(registry, REF, ui_base="https://app.harness.io", shareable=True)
+        card = registry_card(
+            registry, REF, ui_base="https://app.harness.io", options=CardOptions(shareable=True)
+        )
         assert_valid_blocks(card.as_kwargs()["blocks"])
     assert parsed > 0, "no random registry body from the spec parsed"

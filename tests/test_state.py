@@ -34,11 +34,11 @@ async def instance(
 ) -> AsyncIterator[tuple[SharedState, RegistryLookups]]:
     """One instance's shared state and lookups, with its own Redis connections and Harness client."""
     state = SharedState(RedisLink(SecretStr(redis_url), retry_after=0.2), prefix=prefix)
-    if shared and state.registries is not None:
+    if shared and state.values is not None:
         for name, value in shared.items():
-            setattr(state.registries, f"_{name}", value)
+            setattr(state.values, f"_{name}", value)
     client = HarnessClient(base_url=harness.base_url, api_key=HARNESS_KEY, backoff=0.01)
-    lookups = RegistryLookups(client, shared=state.registries)
+    lookups = RegistryLookups(client, shared=state.values)
     await state.start()
     try:
         yield state, lookups
@@ -117,7 +117,7 @@ async def test_without_redis_events_are_remembered_in_process() -> None:
     state = SharedState(None)
     assert await state.first_seen("Ev1")
     assert not await state.first_seen("Ev1")
-    assert state.registries is None
+    assert state.values is None
 
 
 async def test_an_outage_warns_once_answers_from_memory_and_shares_again_when_redis_returns(
@@ -181,7 +181,7 @@ async def test_when_the_holder_dies_the_others_ask_harness_after_its_lock_expire
 ) -> None:
     harness.program(REF, Canned(body=harness_fixture("virtual.json")))
     # A lock left by an instance that died mid-lookup: nobody will announce anything.
-    redis_server.command("SET", f"test:lock:{DOCKER_PROD.path}", "dead-holder", "PX", "400")
+    redis_server.command("SET", f"test:lock:registry:{DOCKER_PROD.path}", "dead-holder", "PX", "400")
     async with instance(redis_server.url, harness) as (_, a):
         registry = await a.get(DOCKER_PROD)
     assert registry.identifier == "docker-prod"

@@ -21,7 +21,15 @@ from bot.cards.errors import (
     stale_button_reply,
 )
 from bot.cards.help import help_reply
-from bot.cards.registry import ACTION_OPEN, ACTION_PULL, ACTION_REFRESH, ACTION_SHARE, registry_card
+from bot.cards.registry import (
+    ACTION_OPEN,
+    ACTION_PULL,
+    ACTION_REFRESH,
+    ACTION_SHARE,
+    PLAIN_CARD,
+    CardOptions,
+    registry_card,
+)
 from bot.cards.rendered import RenderedCards
 from bot.cards.status import working_reply
 from bot.cards.text import describe_scope, escape
@@ -34,7 +42,9 @@ __all__ = [
     "ACTION_REFRESH",
     "ACTION_SHARE",
     "PACKAGE_TYPES",
+    "PLAIN_CARD",
     "REGISTRY_TYPES",
+    "CardOptions",
     "RenderedCards",
     "Reply",
     "apology_reply",

@@ -51,7 +51,7 @@ def plain(text: str, *, emoji: bool | None = None) -> Block:
 
 
 def section(text: str, accessory: Block | None = None) -> Block:
-    """A section of mrkdwn text, with an element (a button) beside it when given."""
+    """A section of mrkdwn text, with an element (a button) beside it if given."""
     block: Block = {"type": "section", "text": mrkdwn(fit(text, SECTION_LIMIT))}
     if accessory is not None:
         block["accessory"] = accessory
@@ -84,9 +84,16 @@ def fields(items: Sequence[Block]) -> Block:
 
 
 def button(
-    text: str, action_id: str, *, url: str | None = None, value: str | None = None, style: str | None = None
+    text: str,
+    action_id: str,
+    *,
+    url: str | None = None,
+    value: str | None = None,
+    style: str | None = None,
+    emoji: bool | None = None,
 ) -> Block:
-    element: Block = {"type": "button", "text": plain(text), "action_id": action_id}
+    """A button: a link (`url`), or an action the bot answers (`action_id`, with `value` back)."""
+    element: Block = {"type": "button", "text": plain(text, emoji=emoji), "action_id": action_id}
     if url is not None:
         element["url"] = url
     if value is not None:
@@ -97,6 +104,7 @@ def button(
 
 
 def actions(elements: Sequence[Block]) -> Block:
+    """A row of buttons."""
     return {"type": "actions", "elements": list(elements)}
 
 

@@ -12,7 +12,6 @@ from typing import Final
 
 from bot.cards.blocks import Reply, context, message, section
 from bot.cards.text import (
-    COMMAND,
     FALLBACK_LIMIT,
     NAME_LIMIT,
     code,
@@ -36,6 +35,7 @@ from bot.harness.errors import (
     ServerError,
     Unauthorized,
 )
+from bot.names import SLASH_COMMAND
 from bot.parsing import SCOPE_FORMS, InvalidScope, ScopeContext
 from bot.refs import RegistryRef
 
@@ -54,13 +54,13 @@ def _not_found(exc: HarnessError) -> Reply:
     name = code(ref.registry)
     what = f"I couldn't find a registry named {name} in {describe_scope(ref)}."
     if ref.project is not None and ref.org is not None:
-        other = f"try {code(f'{COMMAND} {ref.org}/{ref.registry}')} for the org"
+        other = f"try {code(f'{SLASH_COMMAND} {ref.org}/{ref.registry}')} for the org"
     elif ref.org is not None:
-        other = f"try {code(f'{COMMAND} {ref.org}/<project>/{ref.registry}')} for a project in it"
+        other = f"try {code(f'{SLASH_COMMAND} {ref.org}/<project>/{ref.registry}')} for a project in it"
     else:
         other = (
-            f"try {code(f'{COMMAND} <org>/{ref.registry}')} "
-            f"or {code(f'{COMMAND} <org>/<project>/{ref.registry}')}"
+            f"try {code(f'{SLASH_COMMAND} <org>/{ref.registry}')} "
+            f"or {code(f'{SLASH_COMMAND} <org>/<project>/{ref.registry}')}"
         )
     return message(what, f"Registry lookups are scoped: {other}, or paste the link from Harness.")
 
@@ -68,7 +68,7 @@ def _not_found(exc: HarnessError) -> Reply:
 def _bad_reference(exc: HarnessError) -> Reply:
     return message(
         f"Harness rejected {code(exc.ref.short)} as a registry reference.",
-        f"Check the spelling, or see {code(f'{COMMAND} help')} for the forms I understand.",
+        f"Check the spelling, or see {code(f'{SLASH_COMMAND} help')} for the forms I understand.",
     )
 
 
@@ -170,7 +170,7 @@ def stale_button_reply() -> Reply:
     """For a card button whose value can no longer be read (an old card, or a changed configuration)."""
     return message(
         "That button belongs to a card I can't read anymore.",
-        f"Ask again with {code(f'{COMMAND} <registry>')} for a fresh card.",
+        f"Ask again with {code(f'{SLASH_COMMAND} <registry>')} for a fresh card.",
     )
 
 
@@ -197,7 +197,7 @@ def invalid_scope_reply(exc: InvalidScope, ctx: ScopeContext) -> Reply:
         if form.kind != "registry_ref"
     ]
     listed = f"{', '.join(forms[:-1])} or {forms[-1]}" if len(forms) > 1 else forms[0]
-    usage = f"I understand {listed}. {code(f'{COMMAND} help')} shows examples."
+    usage = f"I understand {listed}. {code(f'{SLASH_COMMAND} help')} shows examples."
     return Reply(
         text=fit(f"{what} {hint or ''}".strip(), FALLBACK_LIMIT * 2),
         blocks=[section(f"{what}\n{hint}" if hint else what), context(usage)],

@@ -8,7 +8,8 @@ from typing import Protocol
 
 from bot.cards.blocks import Block, Reply, context, section
 from bot.cards.errors import link_hosts, not_understood
-from bot.cards.text import COMMAND, FALLBACK_LIMIT, SECTION_LIMIT, code, escape, fit, listing
+from bot.cards.text import FALLBACK_LIMIT, SECTION_LIMIT, code, escape, fit, listing
+from bot.names import BOT_HANDLE, BOT_NAME, SLASH_COMMAND
 from bot.parsing import SCOPE_FORMS, InvalidScope, ScopeContext
 
 
@@ -29,12 +30,12 @@ def help_reply(
     ctx: ScopeContext,
     commands: Sequence[HelpEntry] = (),
     *,
-    command: str = COMMAND,
+    command: str = SLASH_COMMAND,
     problem: InvalidScope | None = None,
 ) -> Reply:
     """Help for `command`, led by `problem` (what was not understood, and why) when given.
 
-    `command` prefixes the examples: "/har", "@harbot", or "" in a DM, where the bare text works.
+    `command` prefixes the examples: SLASH_COMMAND, BOT_HANDLE, or "" in a DM, where the bare text works.
     `commands` are the words besides the lookup itself (the lookup's entry, word "", is skipped).
     """
     prefix = f"{command} " if command else ""
@@ -60,13 +61,13 @@ def help_reply(
     syntaxes = ", ".join(form.syntax for form in SCOPE_FORMS if form.kind == "name")
     return Reply(
         text=text
-        or escape(f"{command or 'harbot'} looks up a Harness artifact registry: {syntaxes}, or a link."),
+        or escape(f"{command or BOT_NAME} looks up a Harness artifact registry: {syntaxes}, or a link."),
         blocks=[
             *lead,
             section(f"I look up Harness artifact registries. {ask}:\n{shown}"),
             context(
-                f"The same words work in a DM with me (no {code(COMMAND)} needed) and after "
-                f"{code('@harbot')} in a channel; a registry link pasted anywhere gets a small card."
+                f"The same words work in a DM with me (no {code(SLASH_COMMAND)} needed) and after "
+                f"{code(BOT_HANDLE)} in a channel; a registry link pasted anywhere gets a small card."
             ),
             context(f"Account {code(ctx.account_id)}", _bare_name_meaning(ctx), _registry_ref(ctx)),
         ],

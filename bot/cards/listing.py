@@ -10,12 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bot.cards import blocks as kit
 from bot.cards.blocks import Reply
 from bot.cards.text import (
     BUTTON_VALUE_LIMIT,
-    COMMAND,
     NAME_LIMIT,
-    SECTION_LIMIT,
     SEP,
     code,
     cut,
@@ -28,6 +27,7 @@ from bot.cards.text import (
 )
 from bot.cards.vocabulary import DEFAULT_EMOJI, PACKAGE_EMOJI, PACKAGE_TYPES, REGISTRY_TYPES, human
 from bot.harness.models import RegistryMetadata
+from bot.names import SLASH_COMMAND
 from bot.refs import RegistryRef, SpaceRef
 
 ACTION_LIST_OPEN: Final = "list_open"
@@ -71,33 +71,10 @@ class Page:
     pages: int | None = None
 
 
-def _md(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": fit(text, SECTION_LIMIT), "verbatim": True}
-
-
-def _section(text: str, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "section", "text": _md(text)}
-    if accessory is not None:
-        block["accessory"] = accessory
-    return block
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [_md(text)]}
-
-
 def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
     """A button whose label is plain text cut to Slack's 75 characters."""
     label = cut(flat(text), BUTTON_TEXT_LIMIT, measure=units) or "Open"
-    element: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": label, "emoji": True},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style is not None:
-        element["style"] = style
-    return element
+    return kit.button(label, action_id, value=value, style=style, emoji=True)
 
 
 def where(ref: RegistryRef | None) -> str:
@@ -131,8 +108,8 @@ def _row(row: Row, index: int) -> dict[str, Any]:
     if description:
         text += f"\n{inline(description, DESCRIPTION_SHOWN)}"
     if row.ref is None or len(row.ref.path) > BUTTON_VALUE_LIMIT:
-        return _section(text)
-    return _section(text, button("Open", f"{ACTION_LIST_OPEN}_{index}", row.ref.path))
+        return kit.section(text)
+    return kit.section(text, button("Open", f"{ACTION_LIST_OPEN}_{index}", row.ref.path))
 
 
 def list_card(page: Page) -> Reply:
@@ -143,18 +120,18 @@ def list_card(page: Page) -> Reply:
         position += f" of {page.pages}"
     if page.total is not None:
         position += f"{SEP}{page.total} registr{'y' if page.total == 1 else 'ies'}"
-    blocks: list[dict[str, Any]] = [_section(f"*{page.title}*"), _context(position)]
+    blocks: list[dict[str, Any]] = [kit.section(f"*{page.title}*"), kit.context(position)]
     if rows:
         blocks.extend(_row(row, index) for index, row in enumerate(rows))
     else:
-        blocks.append(_section("Nothing to show on this page." if page.page else "No registries found."))
+        blocks.append(kit.section("Nothing to show on this page." if page.page else "No registries found."))
     paging = []
     if page.previous_value is not None:
         paging.append(button("◀ Previous", ACTION_LIST_PREVIOUS, page.previous_value))
     if page.next_value is not None:
         paging.append(button("Next ▶", ACTION_LIST_NEXT, page.next_value, style="primary"))
     if paging:
-        blocks.append({"type": "actions", "elements": paging})
+        blocks.append(kit.actions(paging))
     names = ", ".join(flat(_name(row))[:NAME_LIMIT] for row in rows[:FALLBACK_NAMES])
     more = f" and {len(rows) - FALLBACK_NAMES} more" if len(rows) > FALLBACK_NAMES else ""
     text = f"{flat(page.title)}: {names}{more}" if rows else f"{flat(page.title)}: none"
@@ -169,8 +146,8 @@ def did_you_mean(name: str, space: SpaceRef, choices: Sequence[RegistryRef], *, 
     shown = code(name, NAME_LIMIT)
     if not choices:
         what = f"I couldn't find a registry named {shown} anywhere in {describe_space(space)}."
-        hint = f"Try {code(f'{COMMAND} find <part of the name>')}, or paste the link from Harness."
-        return Reply(text=f"{what} {hint}", blocks=[_section(f"{what}\n{hint}")])
+        hint = f"Try {code(f'{SLASH_COMMAND} find <part of the name>')}, or paste the link from Harness."
+        return Reply(text=f"{what} {hint}", blocks=[kit.section(f"{what}\n{hint}")])
     what = f"I couldn't find a registry named {shown}. Did you mean one of these?"
     action = ACTION_CHOOSE_PULL if pull else ACTION_CHOOSE
     buttons = [
@@ -183,12 +160,12 @@ def did_you_mean(name: str, space: SpaceRef, choices: Sequence[RegistryRef], *, 
         if len(ref.path) <= BUTTON_VALUE_LIMIT
     ]
     names = ", ".join(ref.short for ref in choices[:MAX_CHOICES])
-    blocks: list[dict[str, Any]] = [_section(what)]
+    blocks: list[dict[str, Any]] = [kit.section(what)]
     if buttons:
-        blocks.append({"type": "actions", "elements": buttons})
+        blocks.append(kit.actions(buttons))
     return Reply(text=fit(escape(f"No registry named {name}. Did you mean: {names}?"), 600), blocks=blocks)
 
 
 def list_error(what: str, next_step: str) -> Reply:
     """A list or search that went wrong: what happened, and what to try."""
-    return Reply(text=f"{what} {next_step}", blocks=[_section(f"{what}\n{next_step}")])
+    return kit.message(what, next_step)

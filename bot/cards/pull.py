@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
+from bot.cards import blocks as kit
 from bot.cards.blocks import Reply
 from bot.cards.text import (
     HEADER_LIMIT,
@@ -17,7 +18,6 @@ from bot.cards.text import (
     cut,
     describe_scope,
     escape,
-    fit,
     flat,
     inline,
     link,
@@ -38,18 +38,6 @@ PLACEHOLDER_HINT: Final = (
     "🔑 Where a step says `&lt;TOKEN&gt;` (or similar), use a Harness token of your own: "
     "Profile › API keys in Harness."
 )
-
-
-def _md(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": fit(text, SECTION_LIMIT), "verbatim": True}
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": _md(text)}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [_md(text)]}
 
 
 def _code_block(value: str) -> str:
@@ -88,21 +76,21 @@ def _sections(sections: Sequence[SetupSection], depth: int, blocks: list[dict[st
         if heading:
             if len(blocks) >= MAX_BLOCKS:
                 return False
-            blocks.append(_section("\n".join(heading)))
+            blocks.append(kit.section("\n".join(heading)))
         for step in section.steps:
             text = _step(step)
             if text is None:
                 continue
             if len(blocks) >= MAX_BLOCKS:
                 return False
-            blocks.append(_section(text))
+            blocks.append(kit.section(text))
         for tab in section.tabs:
             if depth >= MAX_DEPTH:
                 break
             if tab.header.strip():
                 if len(blocks) >= MAX_BLOCKS:
                     return False
-                blocks.append(_section(f"*▸ {inline(tab.header, 300)}*"))
+                blocks.append(kit.section(f"*▸ {inline(tab.header, 300)}*"))
             if not _sections(tab.sections, depth + 1, blocks):
                 return False
     return True
@@ -114,19 +102,17 @@ def pull_steps(
     """The client set-up steps for a registry, for the asker only."""
     emoji = PACKAGE_EMOJI.get(package_type, DEFAULT_EMOJI)
     title = cut(f"{emoji} How to pull from {flat(ref.registry)}", HEADER_LIMIT, measure=units)
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}
-    ]
+    blocks: list[dict[str, Any]] = [kit.header(title)]
     intro = [inline(text, 600) for text in (details.main_header, details.sec_header) if text.strip()]
     intro.append(describe_scope(ref))
-    blocks.append(_context(" · ".join(intro)))
+    blocks.append(kit.context(" · ".join(intro)))
     steps: list[dict[str, Any]] = []
     complete = _sections(details.sections, 0, steps)
     if not steps:
-        steps.append(_section("Harness has no set-up steps for this registry's package type."))
+        steps.append(kit.section("Harness has no set-up steps for this registry's package type."))
     blocks.extend(steps)
     harness = link(ref.ui_url(ui_base), "Harness")
     closing = PLACEHOLDER_HINT if complete else f"More steps in {harness}. {PLACEHOLDER_HINT}"
-    blocks.append(_context(closing))
+    blocks.append(kit.context(closing))
     text = f"How to pull from {inline(ref.registry, NAME_LIMIT)} ({describe_scope(ref)})"
     return Reply(text=text, blocks=blocks)

@@ -6,6 +6,7 @@ Everything above the footer is rendered once per looked-up registry and kept (`R
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Final, TypeVar
 
 from bot.cards.blocks import (
@@ -81,27 +82,45 @@ Row = Sequence[tuple[str, str | None]]
 """Fields that belong side by side: (title, mrkdwn value or None when there is nothing to show)."""
 
 
-def registry_card(
-    registry: Registry,
-    ref: RegistryRef,
-    *,
-    ui_base: str,
-    requested_by: str | None = None,
-    shared_by: str | None = None,
-    looked_up_at: int | None = None,
-    shareable: bool = False,
-    found: bool = False,
-) -> Reply:
-    """The full card; its footer says "Shared by" `shared_by` if given, else "Looked up for" the requester.
+@dataclass(frozen=True, slots=True)
+class CardOptions:
+    """How one request's card is drawn, decided once where the request is understood and passed whole."""
 
-    `found`: the registry was found by searching the account, so the card says where it lives.
-    """
+    requested_by: str | None = None
+    """Who asked, for "Looked up for @user" (a private answer)."""
+    shared_by: str | None = None
+    """Who shared it, for "Shared by @user" (an answer for the channel); wins over `requested_by`."""
+    shareable: bool = False
+    """Offer "Share in channel" (a private answer that could be public)."""
+    found: bool = False
+    """Found by searching the account: the card says where it lives."""
+    looked_up_at: int | None = None
+    """When, in epoch seconds, for the footer; set when the card is drawn."""
+
+    @classmethod
+    def for_asker(cls, user: str | None, *, public: bool, found: bool = False) -> CardOptions:
+        """A card for `user` alone (shareable), or shared by them with the channel."""
+        if public:
+            return cls(shared_by=user, found=found)
+        return cls(requested_by=user, shareable=True, found=found)
+
+
+PLAIN_CARD: Final = CardOptions()
+"""A card for nobody in particular: no footer, nothing to share."""
+
+
+def registry_card(
+    registry: Registry, ref: RegistryRef, *, ui_base: str, options: CardOptions | None = None
+) -> Reply:
+    """The full card; its footer says "Shared by" someone if shared, else "Looked up for" the requester."""
+    options = options or PLAIN_CARD
+    shareable, found = options.shareable, options.found
     text, body = _card_bodies.get(
         registry,
         (ref, ui_base, shareable, found),
         lambda: _card_body(registry, ref, ui_base, shareable=shareable, found=found),
     )
-    footer = _footer(requested_by, shared_by, looked_up_at)
+    footer = _footer(options.requested_by, options.shared_by, options.looked_up_at)
     return Reply(text=text, blocks=[*body, footer] if footer is not None else body)
 
 

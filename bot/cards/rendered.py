@@ -6,16 +6,13 @@ asked, when) differs, so the rest is rendered once per looked-up registry.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Final, Generic, TypeVar
+from typing import Generic, TypeVar
 
+from bot.caching import RENDERED, Cache
 from bot.harness.models import Registry
 
 T = TypeVar("T")
-
-RENDERED_CARDS: Final = 256
-"""Looked-up registries whose rendered card (and unfurl preview) is kept."""
 
 
 class RenderedCards(Generic[T]):
@@ -27,21 +24,17 @@ class RenderedCards(Generic[T]):
     while the entry exists.
     """
 
-    def __init__(self, size: int = RENDERED_CARDS) -> None:
-        self._size = size
-        self._entries: OrderedDict[tuple[Hashable, ...], tuple[Registry, T]] = OrderedDict()
+    def __init__(self, size: int | None = None) -> None:
+        self._entries: Cache[tuple[Hashable, ...], tuple[Registry, T]] = Cache(RENDERED, size=size)
 
     def get(self, registry: Registry, key: tuple[Hashable, ...], render: Callable[[], T]) -> T:
         """The kept rendering for `registry` and `key`, else `render()`, kept."""
         full_key = (id(registry), *key)
         entry = self._entries.get(full_key)
         if entry is not None and entry[0] is registry:
-            self._entries.move_to_end(full_key)
             return entry[1]
         value = render()
-        self._entries[full_key] = (registry, value)
-        if len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+        self._entries.put(full_key, (registry, value))
         return value
 
     def __len__(self) -> int:

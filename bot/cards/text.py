@@ -13,8 +13,6 @@ from typing import Final
 
 from bot.refs import RegistryRef
 
-COMMAND: Final = "/har"
-
 # Block Kit limits (https://docs.slack.dev/reference/block-kit).
 MAX_BLOCKS: Final = 50
 HEADER_LIMIT: Final = 150

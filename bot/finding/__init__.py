@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from bot.access import Asker, NotAllowed
 from bot.answers import Answer, card_answer, fetch, look_up
-from bot.cards import PACKAGE_TYPES, REGISTRY_TYPES, Reply, error_reply, refusal_reply
+from bot.cards import PACKAGE_TYPES, REGISTRY_TYPES, CardOptions, Reply, error_reply, refusal_reply
 from bot.cards.listing import (
     Page,
     Row,
@@ -39,8 +38,8 @@ from bot.harness.searches import ListQuery
 from bot.refs import RegistryRef, SpaceRef, ref_from_path
 
 if TYPE_CHECKING:
+    from bot.deps import Deps
     from bot.harness.models import ListRegistry
-    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +50,14 @@ MAX_CHOICES: Final = 5
 # --- Results, filtered ----------------------------------------------------------------------------------
 
 
-def visible_rows(listing: ListRegistry, services: Services, asker: Asker) -> list[Row]:
+def visible_rows(listing: ListRegistry, deps: Deps, asker: Asker) -> list[Row]:
     """The registries the allow-lists let `asker` see; with a scope list set, unreadable paths are out."""
     rows: list[Row] = []
     for registry in listing.registries:
         ref = ref_from_path(registry.path)
-        if ref is None and services.access.scopes:
+        if ref is None and deps.access.scopes:
             continue
-        if ref is not None and services.access.refusal(asker, ref) is not None:
+        if ref is not None and deps.access.refusal(asker, ref) is not None:
             continue
         rows.append(Row(registry=registry, ref=ref))
     return rows
@@ -85,16 +84,14 @@ def closest(name: str, refs: Sequence[RegistryRef], limit: int = MAX_CHOICES) ->
 # --- Search -----------------------------------------------------------------------------------------------
 
 
-async def _page(
-    query: ListQuery, services: Services, asker: Asker, surface: str
-) -> tuple[ListRegistry, list[Row]]:
+async def _page(query: ListQuery, deps: Deps, asker: Asker, surface: str) -> tuple[ListRegistry, list[Row]]:
     """One page and the rows of it `asker` may see, with one log line saying how it went."""
     started = time.monotonic()
     outcome = "ok"
     shown = 0
     try:
-        listing = await services.searches.page(query)
-        rows = visible_rows(listing, services, asker)
+        listing = await deps.searches.page(query)
+        rows = visible_rows(listing, deps, asker)
         shown = len(rows)
         return listing, rows
     except HarnessError as exc:
@@ -115,19 +112,17 @@ async def _page(
         )
 
 
-async def locate(
-    name: str, services: Services, asker: Asker, surface: str
-) -> RegistryRef | list[RegistryRef]:
+async def locate(name: str, deps: Deps, asker: Asker, surface: str) -> RegistryRef | list[RegistryRef]:
     """The registry called `name` anywhere in the account, else the closest names (may be empty)."""
-    account = SpaceRef(account=services.scope.account_id)
-    _, found = await _page(ListQuery(account, name, 0, SEARCH_SIZE), services, asker, surface)
+    account = SpaceRef(account=deps.scope.account_id)
+    _, found = await _page(ListQuery(account, name, 0, SEARCH_SIZE), deps, asker, surface)
     refs = [row.ref for row in found if row.ref is not None]
     exact = [ref for ref in refs if ref.registry == name]
     if exact:
         return exact[0]
     shorter = name[: max(3, len(name) // 2)]
     if shorter != name:
-        _, more = await _page(ListQuery(account, shorter, 0, SEARCH_SIZE), services, asker, surface)
+        _, more = await _page(ListQuery(account, shorter, 0, SEARCH_SIZE), deps, asker, surface)
         refs += [row.ref for row in more if row.ref is not None]
     return closest(name, refs)
 
@@ -170,32 +165,17 @@ def space_refusal_reply(space: SpaceRef, *, about_scope: bool) -> Reply:
 # --- Tasks ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Listing:
-    """List a space (or search it, with a term): one page of the list card."""
-
-    query: ListQuery
-    public: bool = False
-
-    @property
-    def subject(self) -> str:
-        return self.query.search_term or self.query.space.short or "the account"
-
-    async def run(self, services: Services, asker: Asker, *, surface: str) -> Answer:
-        return await list_page(self.query, services, asker, surface=surface)
-
-
-async def list_page(query: ListQuery, services: Services, asker: Asker, *, surface: str) -> Answer:
+async def list_page(query: ListQuery, deps: Deps, asker: Asker, *, surface: str) -> Answer:
     """The list card for one page of `query`, or why there is none."""
-    refusal = services.access.space_refusal(asker, query.space)
+    refusal = deps.access.space_refusal(asker, query.space)
     if refusal is not None:
         logger.info("list surface=%s space=%s outcome=refused(%s)", surface, query.space.path, refusal)
         return Answer(reply=space_refusal_reply(query.space, about_scope=refusal == "scope"), ok=False)
     try:
-        listing, rows = await _page(query, services, asker, surface)
+        listing, rows = await _page(query, deps, asker, surface)
     except HarnessError as exc:
         return Answer(reply=search_error_reply(exc), ok=False)
-    filtered = bool(services.access.scopes)
+    filtered = bool(deps.access.scopes)
     more = (
         query.page + 1 < listing.page_count
         if listing.page_count is not None
@@ -231,7 +211,7 @@ def _at(query: ListQuery, page: int) -> ListQuery:
 
 async def find_and_show(
     ref: RegistryRef,
-    services: Services,
+    deps: Deps,
     asker: Asker,
     *,
     surface: str,
@@ -240,10 +220,8 @@ async def find_and_show(
 ) -> Answer:
     """A bare name: its card (or pull steps) from the default scope, else from wherever it lives in the
     account ("found in …"), else did-you-mean."""
-    requested_by = None if public else asker.user
-    shared_by = asker.user if public else None
     try:
-        registry = await fetch(ref, services, asker=asker, surface=surface)
+        registry = await fetch(ref, deps, asker=asker, surface=surface)
     except NotAllowed as exc:
         if exc.refusal != "scope":
             return Answer(reply=refusal_reply(ref, about_scope=False), ok=False)
@@ -254,31 +232,19 @@ async def find_and_show(
         return Answer(reply=error_reply(exc), ok=False)
     else:
         if pull:
-            return await pull_answer(
-                ref, services, asker, surface=surface, package_type=registry.package_type
-            )
-        return card_answer(
-            registry, ref, services, requested_by=requested_by, shared_by=shared_by, shareable=not public
-        )
+            return await pull_answer(ref, deps, asker, surface=surface, package_type=registry.package_type)
+        return card_answer(registry, ref, deps, CardOptions.for_asker(asker.user, public=public))
     try:
-        located = await locate(ref.registry, services, asker, surface)
+        located = await locate(ref.registry, deps, asker, surface)
     except HarnessError as exc:
         if refused is not None:
             return Answer(reply=refusal_reply(ref, about_scope=True), ok=False)
         return Answer(reply=search_error_reply(exc), ok=False)
     if isinstance(located, RegistryRef):
         if pull:
-            return await pull_answer(located, services, asker, surface=surface)
-        return await look_up(
-            located,
-            services,
-            surface=surface,
-            asker=asker,
-            requested_by=requested_by,
-            shared_by=shared_by,
-            shareable=not public,
-            found=True,
-        )
+            return await pull_answer(located, deps, asker, surface=surface)
+        card = CardOptions.for_asker(asker.user, public=public, found=True)
+        return await look_up(located, deps, surface=surface, asker=asker, card=card)
     if refused is not None and not located:
         return Answer(reply=refusal_reply(ref, about_scope=True), ok=False)
     account = SpaceRef(account=ref.account)
@@ -286,35 +252,17 @@ async def find_and_show(
 
 
 async def pull_answer(
-    ref: RegistryRef, services: Services, asker: Asker, *, surface: str, package_type: str = ""
+    ref: RegistryRef, deps: Deps, asker: Asker, *, surface: str, package_type: str = ""
 ) -> Answer:
     """The client set-up steps for a registry the allow-lists let `asker` see; only ever to the asker."""
     try:
-        services.access.check(asker, ref)
-        details = await services.searches.setup(ref)
+        deps.access.check(asker, ref)
+        details = await deps.searches.setup(ref)
     except NotAllowed as exc:
         return Answer(reply=refusal_reply(ref, about_scope=exc.refusal == "scope"), ok=False)
     except HarnessError as exc:
         logger.info("pull surface=%s ref=%s outcome=%s", surface, ref.path, type(exc).__name__)
         return Answer(reply=error_reply(exc), ok=False)
     logger.info("pull surface=%s ref=%s outcome=ok user=%s", surface, ref.path, asker.user or "-")
-    reply = pull_steps(details, ref, ui_base=services.settings.harness_ui_url, package_type=package_type)
+    reply = pull_steps(details, ref, ui_base=deps.ui_base, package_type=package_type)
     return Answer(reply=reply, ok=True, private=True)
-
-
-@dataclass(frozen=True)
-class Pull:
-    """How to pull from a registry: its client set-up steps, for the asker only."""
-
-    ref: RegistryRef
-    bare: bool = False
-    public: bool = False
-
-    @property
-    def subject(self) -> str:
-        return self.ref.short
-
-    async def run(self, services: Services, asker: Asker, *, surface: str) -> Answer:
-        if self.bare:
-            return await find_and_show(self.ref, services, asker, surface=surface, public=False, pull=True)
-        return await pull_answer(self.ref, services, asker, surface=surface)

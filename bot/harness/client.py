@@ -15,11 +15,9 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Sequence
-from email.utils import parsedate_to_datetime
 from typing import Final, TypeVar, overload
 
 import httpx
@@ -56,6 +54,7 @@ from bot.harness.models import (
 from bot.harness.transport import StackTransport
 from bot.metrics import record_harness_request
 from bot.refs import ArtifactRef, RegistryRef, SpaceRef, VersionRef
+from bot.retrying import Backoff, retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +66,7 @@ DEFAULT_MAX_RETRIES: Final = 2
 """Retries after the first attempt, for 429, 5xx, timeouts and connection failures."""
 DEFAULT_BACKOFF: Final = 0.5
 """The first retry's base delay in seconds; doubles each time, with full jitter."""
-MAX_RETRY_AFTER: Final = 5.0
+MAX_RETRY_AFTER: Final = 5.0  # longer than that and the 12 s deadline could not be kept
 """The longest `Retry-After` honoured; a longer one ends the retries."""
 PROXIED_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 """Connection limits when the environment sends Harness calls through a proxy (httpx's own transport)."""
@@ -123,8 +122,7 @@ class HarnessClient:
         self._api_key = api_key
         self._timeout = timeout
         self._deadline = deadline
-        self._max_retries = max_retries
-        self._backoff = backoff
+        self._backoff = Backoff(retries=max_retries, base=backoff, max_retry_after=MAX_RETRY_AFTER)
         # StackTransport: no connection cap, and a pool that stays cheap with hundreds of lookups in
         # flight (see bot.harness.transport). httpx's own transport when a proxy is configured.
         transport = None if http is not None or uses_proxy(self._base) else StackTransport()
@@ -219,9 +217,9 @@ class HarnessClient:
                     body = await self._attempt(url, params, subject, min(self._timeout, max(remaining, 0.1)))
                     return self._parse(body, subject, parse)
                 except _Retry as retry:
-                    delay = self._delay(attempts, retry.retry_after)
                     remaining = self._deadline - (time.monotonic() - started)
-                    if attempts > self._max_retries or delay is None or delay >= remaining - 0.5:
+                    delay = self._backoff.delay(attempts, retry.retry_after, remaining=remaining)
+                    if delay is None:
                         raise retry.error from retry.__cause__
                     logger.info(
                         "harness retry ref=%s attempt=%d reason=%r delay=%.2fs",
@@ -247,11 +245,6 @@ class HarnessClient:
                 attempts,
                 (time.monotonic() - started) * 1000,
             )
-
-    def _delay(self, attempts: int, retry_after: float | None) -> float | None:
-        if retry_after is not None:
-            return retry_after if retry_after <= MAX_RETRY_AFTER else None
-        return random.uniform(0, self._backoff * 2 ** (attempts - 1)) + 0.05  # noqa: S311 (jitter, not crypto)
 
     async def _attempt(
         self, url: str, params: Sequence[tuple[str, str]], subject: Subject, attempt_timeout: float
@@ -292,7 +285,7 @@ class HarnessClient:
                 response.status_code, ref=subject, host=self._host, detail=_error_detail(body)
             )
             if response.status_code == 429 or response.status_code >= 500:
-                raise _Retry(status_error, _retry_after(response.headers.get("retry-after")))
+                raise _Retry(status_error, retry_after(response.headers.get("retry-after")))
             raise status_error
         return body
 
@@ -459,24 +452,6 @@ def _error_detail(body: bytes) -> str | None:
     if not parsed.message:
         return None
     return parsed.message[:200]
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a `Retry-After` header (delta-seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def _parsed(body: bytes, model: type[Model]) -> Model:
     """The body as `model` (whose `status` must be SUCCESS), or _Unreadable saying why not."""
     try:

@@ -1,36 +1,31 @@
 """Registry lookups shared by every surface: a short-lived cache with in-flight coalescing.
 
 During an incident many people paste the same link or run the same `/har` at once. Identical lookups in
-flight share one Harness call, and a successful answer is reused for `DEFAULT_TTL` seconds: long enough to
-absorb a burst, short enough that a changed registry shows up within a minute. Failures are not cached
-(the next attempt asks Harness again). "Refresh" passes `fresh=True` to skip the cache.
+flight share one Harness call, and a successful answer is reused for the REGISTRY kind's lifetime
+(bot.caching: long enough to absorb a burst, short enough that a changed registry shows up within a
+minute). Failures are not cached (the next attempt asks Harness again). "Refresh" passes `fresh=True` to
+skip the cache.
 
-With shared state (REDIS_URL, bot.state.registries) the cache and the coalescing span every instance: the
-cache is read from Redis, and one instance at a time asks Harness for a registry while the others wait for
-its answer. While Redis is away, lookups fall back to this process's own cache and coalescing, which
+With shared state (REDIS_URL, bot.state.values) the cache and the coalescing span every instance: the
+registry's JSON is read from Redis under `registry:<ref path>`, and one instance at a time asks Harness for
+a registry while the others wait for its answer. The JSON is parsed here, once per instance for the same
+bytes (so every request within the cache's lifetime gets the same Registry object, which keys the
+rendered cards). While Redis is away, lookups fall back to this process's own cache and coalescing, which
 every successful lookup keeps up to date for that purpose.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import time
-from collections import Counter, OrderedDict
-from typing import Final
+from collections import Counter
 
+from bot.caching import PARSED, REGISTRY, Cache, Outcome
 from bot.harness.client import HarnessClient
 from bot.harness.errors import HarnessError
 from bot.harness.models import Registry
 from bot.metrics import record_cache
 from bot.refs import RegistryRef
 from bot.state.link import RedisUnavailable
-from bot.state.registries import Outcome, SharedRegistries
-
-DEFAULT_TTL: Final = 60.0
-"""Seconds a looked-up registry is reused."""
-DEFAULT_MAX_ENTRIES: Final = 1024
-"""Registries kept at most; the least recently used go first."""
+from bot.state.values import SharedValues
 
 _Found = tuple[Registry, Outcome]
 
@@ -43,16 +38,15 @@ class RegistryLookups:
         self,
         client: HarnessClient,
         *,
-        ttl: float = DEFAULT_TTL,
-        max_entries: int = DEFAULT_MAX_ENTRIES,
-        shared: SharedRegistries | None = None,
+        ttl: float | None = None,
+        max_entries: int | None = None,
+        shared: SharedValues | None = None,
     ) -> None:
         self.client = client
-        self._ttl = ttl
-        self._max_entries = max_entries
         self._shared = shared
-        self._cache: OrderedDict[RegistryRef, tuple[float, Registry]] = OrderedDict()
-        self._in_flight: dict[tuple[RegistryRef, bool], asyncio.Task[_Found]] = {}
+        self._cache: Cache[RegistryRef, Registry] = Cache(REGISTRY, ttl=ttl, size=max_entries)
+        self._in_flight: Cache[tuple[RegistryRef, bool], _Found] = Cache(REGISTRY, ttl=0)
+        self._parsed: Cache[RegistryRef, tuple[bytes, Registry]] = Cache(PARSED)
         self.outcomes: Counter[Outcome] = Counter()
         """Lookups so far, by outcome."""
 
@@ -60,7 +54,7 @@ class RegistryLookups:
         """The registry, from the cache when recent enough (unless `fresh`), else from Harness."""
         remembered = None
         if not fresh and (self._shared is None or not self._shared.up):
-            remembered = self._remembered(ref)
+            remembered = self._cache.get(ref)
         if remembered is not None:
             self._count(Outcome.HIT)
             return remembered
@@ -75,60 +69,51 @@ class RegistryLookups:
 
     async def _in_flight_lookup(self, ref: RegistryRef, fresh: bool) -> _Found:
         key = (ref, fresh)
-        task = self._in_flight.get(key)
-        joined = task is not None
-        if task is None:
-            task = asyncio.create_task(self._lookup(ref, fresh))
-            self._in_flight[key] = task
-            task.add_done_callback(functools.partial(self._forget, key))
-        # shield: one waiter giving up (its Slack request ended) must not cancel the others' lookup.
+        joining = self._in_flight.loading(key)
         try:
-            registry, outcome = await asyncio.shield(task)
+            (registry, outcome), joined = await self._in_flight.coalesce(
+                key, lambda: self._lookup(ref, fresh)
+            )
         except HarnessError:
-            self._count(Outcome.COALESCED if joined else Outcome.MISS)
+            self._count(Outcome.COALESCED if joining else Outcome.MISS)
             raise
         return registry, Outcome.COALESCED if joined else outcome
-
-    def _forget(self, key: tuple[RegistryRef, bool], task: asyncio.Task[_Found]) -> None:
-        if self._in_flight.get(key) is task:
-            del self._in_flight[key]
-        if not task.cancelled():
-            task.exception()  # retrieved here, so a lookup every waiter gave up on is not reported as lost
 
     async def _lookup(self, ref: RegistryRef, fresh: bool) -> _Found:
         if self._shared is not None:
             try:
-                registry, outcome = await self._shared.lookup(ref, self._fetch, fresh=fresh)
+                raw, outcome = await self._shared.lookup(
+                    f"registry:{ref.path}", lambda: self._fetch_json(ref), fresh=fresh
+                )
             except RedisUnavailable:
-                remembered = None if fresh else self._remembered(ref)
+                remembered = None if fresh else self._cache.get(ref)
                 if remembered is not None:
                     return remembered, Outcome.HIT
             else:
-                if outcome is not Outcome.MISS:
-                    self._keep(ref, registry)
+                registry = self._parse(ref, raw)
+                self._cache.put(ref, registry)
                 return registry, outcome
         return await self._fetch(ref), Outcome.MISS
 
     async def _fetch(self, ref: RegistryRef) -> Registry:
         registry = await self.client.get_registry(ref)
-        self._keep(ref, registry)
+        self._cache.put(ref, registry)
         return registry
 
-    def _remembered(self, ref: RegistryRef) -> Registry | None:
-        if self._ttl <= 0:
-            return None
-        cached = self._cache.get(ref)
-        if cached is None or time.monotonic() - cached[0] >= self._ttl:
-            return None
-        self._cache.move_to_end(ref)
-        return cached[1]
+    async def _fetch_json(self, ref: RegistryRef) -> bytes:
+        registry = await self._fetch(ref)
+        raw = registry.model_dump_json(by_alias=True).encode()
+        self._parsed.put(ref, (raw, registry))
+        return raw
 
-    def _keep(self, ref: RegistryRef, registry: Registry) -> None:
-        if self._ttl > 0:
-            self._cache[ref] = (time.monotonic(), registry)
-            self._cache.move_to_end(ref)
-            while len(self._cache) > self._max_entries:
-                self._cache.popitem(last=False)
+    def _parse(self, ref: RegistryRef, raw: bytes) -> Registry:
+        # The same JSON gives back the same object: the rendered card is kept per Registry object.
+        kept = self._parsed.get(ref)
+        if kept is not None and kept[0] == raw:
+            return kept[1]
+        registry = Registry.model_validate_json(raw)
+        self._parsed.put(ref, (raw, registry))
+        return registry
 
     async def aclose(self) -> None:
         """Close the Harness client's connections."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from bot.access import Asker
 from bot.answers import Answer, look_up
-from bot.cards import ACTION_OPEN, ACTION_PULL, ACTION_REFRESH, ACTION_SHARE, stale_button_reply
+from bot.cards import ACTION_OPEN, ACTION_PULL, ACTION_REFRESH, ACTION_SHARE, CardOptions, stale_button_reply
 from bot.cards.listing import (
     ACTION_CHOOSE,
     ACTION_CHOOSE_PULL,
@@ -20,6 +20,7 @@ from bot.cards.listing import (
 )
 from bot.finding import list_page, pull_answer
 from bot.finding.queries import decode_query
+from bot.listeners.needs import Needs
 from bot.parsing import InvalidScope, parse_scope
 from bot.refs import RegistryRef
 
@@ -54,6 +55,8 @@ ACTIONS: Final[tuple[str | re.Pattern[str], ...]] = (
     CHOOSE_PULL,
 )
 """The action_ids listened to: the buttons bot.cards, bot.cards.listing and bot.cards.pull put on messages."""
+NEEDS: Final = Needs()
+"""Buttons answer through the action's response_url: interactivity only, which the registrations show."""
 
 ButtonHandler = Callable[
     [dict[str, Any], dict[str, Any], "Respond", "Services", Asker], Coroutine[Any, Any, None]
@@ -101,11 +104,10 @@ async def handle_refresh(
     ephemeral = isinstance(container, dict) and container.get("is_ephemeral") is True
     answer = await look_up(
         ref,
-        services,
+        services.deps,
         surface="refresh",
         asker=asker,
-        requested_by=asker.user,
-        shareable=ephemeral,
+        card=CardOptions(requested_by=asker.user, shareable=ephemeral),
         fresh=True,
     )
     await _answer(answer, respond, replace=True)
@@ -118,7 +120,9 @@ async def handle_share(
     ref = await _clicked_ref(action, respond, services)
     if ref is None:
         return
-    answer = await look_up(ref, services, surface="share", asker=asker, shared_by=asker.user)
+    answer = await look_up(
+        ref, services.deps, surface="share", asker=asker, card=CardOptions.for_asker(asker.user, public=True)
+    )
     if not answer.ok:
         await _answer(answer, respond, replace=False)
         return
@@ -143,7 +147,7 @@ async def handle_page(
     if query is None:
         await _stale(action, respond)
         return
-    await _answer(await list_page(query, services, asker, surface="page"), respond, replace=True)
+    await _answer(await list_page(query, services.deps, asker, surface="page"), respond, replace=True)
 
 
 async def handle_open(
@@ -154,7 +158,7 @@ async def handle_open(
     if ref is None:
         return
     answer = await look_up(
-        ref, services, surface="list", asker=asker, requested_by=asker.user, shareable=True
+        ref, services.deps, surface="list", asker=asker, card=CardOptions.for_asker(asker.user, public=False)
     )
     await _answer(answer, respond, replace=False)
 
@@ -167,7 +171,11 @@ async def handle_choose(
     if ref is None:
         return
     answer = await look_up(
-        ref, services, surface="choice", asker=asker, requested_by=asker.user, shareable=True, found=True
+        ref,
+        services.deps,
+        surface="choice",
+        asker=asker,
+        card=CardOptions.for_asker(asker.user, public=False, found=True),
     )
     await _answer(answer, respond, replace=True)
 
@@ -180,7 +188,7 @@ async def handle_pull(
     ref = await _clicked_ref(action, respond, services)
     if ref is None:
         return
-    answer = await pull_answer(ref, services, asker, surface="pull-button")
+    answer = await pull_answer(ref, services.deps, asker, surface="pull-button")
     await _answer(answer, respond, replace=CHOOSE_PULL.fullmatch(str(action.get("action_id"))) is not None)
 
 

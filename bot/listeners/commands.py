@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from bot.access import Asker
 from bot.cards import Reply, working_reply
-from bot.commands import SLASH, SLASH_COMMAND, Task, understand
+from bot.commands import SLASH, understand
+from bot.listeners.needs import Needs
+from bot.names import SLASH_COMMAND
+from bot.tasks import Task
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -19,6 +22,8 @@ if TYPE_CHECKING:
 
 PATIENCE: Final = 1.5
 """Seconds an answer may take before the asker is told the bot is still looking."""
+NEEDS: Final = Needs(scopes=("commands",))
+"""The slash command (answered through its response_url)."""
 
 
 async def handle_command(
@@ -39,7 +44,7 @@ async def answer_command(
     task: Task, respond: Respond, services: Services, asker: Asker, *, patience: float = PATIENCE
 ) -> None:
     """Run the task and post its answer; past `patience` seconds, say "Looking up…" first and replace it."""
-    work = asyncio.ensure_future(task.run(services, asker, surface="command"))
+    work = asyncio.ensure_future(task.run(services.deps, asker, surface="command"))
     try:
         done, _ = await asyncio.wait({work}, timeout=patience)
         waited = not done

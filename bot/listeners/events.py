@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any, Final
 from bot.access import Asker, NotAllowed
 from bot.answers import fetch
 from bot.cards import Reply, compact_card
-from bot.commands import DIRECT, MENTION, Lookup, Surface, Task, understand
+from bot.commands import DIRECT, MENTION, Surface, understand
 from bot.harness.errors import HarnessError
+from bot.listeners.needs import Needs
 from bot.parsing import find_registry_links, ref_from_url
 from bot.refs import RegistryRef
+from bot.tasks import Lookup, Task
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -29,6 +31,11 @@ MAX_LOOKUPS_PER_MESSAGE: Final = 5
 """A message with many links gets cards for the first few: a reply must not flood a thread."""
 EVENTS: Final = ("message", "app_mention", "link_shared")
 """The event types listened to; manifest.yml subscribes to exactly these (message as message.im)."""
+NEEDS: Final = Needs(
+    bot_events=("app_mention", "message.im", "link_shared"),
+    scopes=("app_mentions:read", "im:history", "links:read", "links:write", "chat:write"),
+)
+"""DMs, mentions and unfurls: the events, and chat.postMessage, chat.postEphemeral, chat.unfurl."""
 MENTION_MARKUP = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
@@ -58,7 +65,7 @@ async def handle_direct_message(
         await say(**wanted.as_kwargs())
         return
     for task in wanted:
-        answer = await task.run(services, asker, surface="dm")
+        answer = await task.run(services.deps, asker, surface="dm")
         await say(**answer.reply.as_kwargs())
 
 
@@ -88,7 +95,7 @@ async def handle_mention(
         await to_asker(wanted)
         return
     for task in wanted:
-        answer = await task.run(services, asker, surface="mention")
+        answer = await task.run(services.deps, asker, surface="mention")
         if answer.ok and not answer.private:
             await say(**answer.reply.as_kwargs(), thread_ts=thread_ts)
         else:
@@ -130,7 +137,7 @@ async def handle_link_shared(
 
     async def card(url: str, ref: RegistryRef) -> tuple[str, dict[str, Any]] | None:
         try:
-            registry = await fetch(ref, services, asker=asker, surface="unfurl")
+            registry = await fetch(ref, services.deps, asker=asker, surface="unfurl")
         except HarnessError as exc:
             logger.warning("unfurl lookup failed url_ref=%s error=%s", ref.path, type(exc).__name__)
             return None

@@ -1,1 +1,2 @@
-"""Slack: the entry layer (size, signature, payload shape), the Bolt app, and posting answers."""
+"""Outbound Slack: the pooled connection (Web API client, response_url posts) and what a failed answer
+does (`failures`). A leaf: listeners use it without importing the Bolt app (bot.inbound)."""

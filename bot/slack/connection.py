@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Protocol
 
@@ -29,6 +28,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.metrics import record_slack_post
+from bot.retrying import Backoff, retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,9 @@ class SlackConnection:
             ],
         )
         self._max_attempts = max_attempts
-        self._backoff = backoff
+        self._backoff = Backoff(
+            retries=max_attempts - 1, base=backoff, max_retry_after=MAX_RETRY_AFTER, cap_retry_after=True
+        )
         self._session: aiohttp.ClientSession | None = None
 
     async def open(self) -> aiohttp.ClientSession:
@@ -153,7 +155,7 @@ class SlackConnection:
         body = json.dumps(message, ensure_ascii=False).encode("utf-8")
         outcome, retriable = "?", True
         for attempt in range(1, self._max_attempts + 1):
-            retry_after: float | None = None
+            asked: float | None = None
             try:
                 session = await self.open()
                 async with session.post(url, data=body, headers=JSON_HEADERS) as response:
@@ -165,21 +167,17 @@ class SlackConnection:
                     retriable = response.status in RETRIED_STATUSES
                     if not retriable:
                         break
-                    retry_after = _seconds(response.headers.get("Retry-After"))
+                    asked = retry_after(response.headers.get("Retry-After"))
             except (aiohttp.ClientError, TimeoutError) as exc:
                 outcome, retriable = f"error={type(exc).__name__}", True
-            if attempt == self._max_attempts:
+            delay = self._backoff.delay(attempt, asked)
+            if delay is None:
                 break
-            await asyncio.sleep(self._delay(attempt, retry_after))
+            await asyncio.sleep(delay)
         logger.warning(
             "slack post failed: response_url %s attempts=%d; answer not delivered", outcome, attempt
         )
         return False
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, MAX_RETRY_AFTER)
-        return self._backoff * 2.0 ** (attempt - 1) * random.uniform(0.5, 1.0)  # noqa: S311 (jitter)
 
 
 class ResponseUrl:
@@ -208,10 +206,3 @@ class ResponseUrl:
         if delete_original is not None:
             message["delete_original"] = delete_original
         return await self._connection.post_response(self.url, message)
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None

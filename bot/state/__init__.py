@@ -2,33 +2,29 @@
 
 `SharedState.from_settings(settings)` builds it; `start()` on the serving event loop, `aclose()` at the end.
 - `first_seen(event_id)`: whether an event is new to every instance (bot.state.events).
-- `registries`: the shared registry cache and cross-instance coalescing (bot.state.registries), or None
-  without REDIS_URL; bot.harness.lookups uses it.
+- `values`: a shared cache of bytes with cross-instance coalescing (bot.state.values), or None without
+  REDIS_URL; bot.harness.lookups keeps registries there. bot.state knows no Harness model.
 Redis failing never fails a request: see bot.state.link.
 """
 
 from __future__ import annotations
 
+from bot.caching import REGISTRY, Outcome
 from bot.settings import Settings
 from bot.state.events import DeliveredEvents
 from bot.state.link import RedisLink, RedisUnavailable
-from bot.state.registries import Outcome, SharedRegistries
-
-REGISTRY_TTL = 60.0
-"""Seconds a looked-up registry is reused: the same as the in-process cache (bot.harness.lookups)."""
+from bot.state.values import SharedValues
 
 
 class SharedState:
     """The Redis link (if any), the delivered events and the shared registries."""
 
     def __init__(
-        self, link: RedisLink | None, *, prefix: str = "harbot:", registry_ttl: float = REGISTRY_TTL
+        self, link: RedisLink | None, *, prefix: str = "harbot:", registry_ttl: float = REGISTRY.ttl
     ) -> None:
         self.link = link
         self.events = DeliveredEvents(link, prefix=prefix)
-        self.registries = (
-            SharedRegistries(link, prefix=prefix, ttl=registry_ttl) if link is not None else None
-        )
+        self.values = SharedValues(link, prefix=prefix, ttl=registry_ttl) if link is not None else None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SharedState:
@@ -44,15 +40,15 @@ class SharedState:
         """Check Redis once (a WARNING if it is unreachable; the bot answers regardless) and subscribe."""
         if self.link is not None:
             await self.link.start()
-        if self.registries is not None:
-            self.registries.start()
+        if self.values is not None:
+            self.values.start()
 
     async def aclose(self) -> None:
         """Unsubscribe and close the connections."""
-        if self.registries is not None:
-            await self.registries.aclose()
+        if self.values is not None:
+            await self.values.aclose()
         if self.link is not None:
             await self.link.aclose()
 
 
-__all__ = ["Outcome", "RedisLink", "RedisUnavailable", "SharedRegistries", "SharedState"]
+__all__ = ["Outcome", "RedisLink", "RedisUnavailable", "SharedState", "SharedValues"]

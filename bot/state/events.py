@@ -7,38 +7,24 @@ also remembers the ids it saw itself, so a retry to the same process is dropped 
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
 from typing import Final
 
+from bot.caching import EVENT_IDS, Cache
 from bot.state.link import RedisLink, RedisUnavailable
 
-SEEN_EVENTS_WINDOW: Final = 15 * 60.0
+SEEN_EVENTS_WINDOW: Final = EVENT_IDS.ttl
 """Seconds an event id is remembered: Slack's retries come after about 1 and 5 minutes."""
-SEEN_EVENTS_KEPT: Final = 10_000
-"""Event ids one process remembers at most."""
 
 
 class SeenEvents:
-    """Event ids seen in the last `window` seconds (Slack retries within minutes), at most `max_size`."""
+    """Event ids seen in the last `window` seconds (Slack retries within minutes), a bounded number."""
 
-    def __init__(self, *, window: float = SEEN_EVENTS_WINDOW, max_size: int = SEEN_EVENTS_KEPT) -> None:
-        self._window = window
-        self._max_size = max_size
-        self._seen: OrderedDict[str, float] = OrderedDict()
+    def __init__(self, *, window: float | None = None, max_size: int | None = None) -> None:
+        self._seen: Cache[str, bool] = Cache(EVENT_IDS, ttl=window, size=max_size)
 
     def repeated(self, event_id: str) -> bool:
         """True when `event_id` was seen within the window; otherwise remember it and return False."""
-        now = time.monotonic()
-        while self._seen:
-            oldest, at = next(iter(self._seen.items()))
-            if now - at < self._window and len(self._seen) < self._max_size:
-                break
-            del self._seen[oldest]
-        if event_id in self._seen:
-            return True
-        self._seen[event_id] = now
-        return False
+        return not self._seen.add(event_id, True)
 
 
 class DeliveredEvents:

@@ -18,9 +18,9 @@ from typing import Any, Final
 from aiohttp import web
 from pydantic import SecretStr
 
+from bot.inbound.app import build_web_app
 from bot.services import build_services
 from bot.settings import Settings
-from bot.slack.app import build_web_app
 from devtools import registries as sandbox_data
 from devtools.harness import HarnessStandIn
 from devtools.playground.page import STATIC, HarnessInfo, render_page, render_updates

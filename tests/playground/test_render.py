@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.cards import compact_card, error_reply, help_reply, invalid_scope_reply, registry_card
+from bot.cards import CardOptions, compact_card, error_reply, help_reply, invalid_scope_reply, registry_card
 from bot.harness.errors import Forbidden, HarnessTimeout, NotFound, ServerError
 from bot.harness.models import RegistryResponse
 from bot.parsing import InvalidScope, ScopeContext
@@ -418,9 +418,7 @@ def test_registry_card_draws_every_block() -> None:
         _registry("virtual.json"),
         REF,
         ui_base="https://app.harness.io",
-        requested_by="U07ALICE42",
-        looked_up_at=JUNE_19,
-        shareable=True,
+        options=CardOptions(requested_by="U07ALICE42", looked_up_at=JUNE_19, shareable=True),
     )
     blocks = reply.as_kwargs()["blocks"]
     html = _drawn(blocks)

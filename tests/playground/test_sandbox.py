@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.cards import registry_card
+from bot.cards import CardOptions, registry_card
 from bot.harness.client import HarnessClient
 from bot.harness.errors import (
     Forbidden,
@@ -89,7 +89,9 @@ async def test_every_registry_parses_and_draws_a_valid_card(
     finally:
         await harness.aclose()
     assert found.identifier == short.rsplit("/", 1)[-1]
-    card = registry_card(found, ref(short), ui_base="https://app.harness.io", shareable=True)
+    card = registry_card(
+        found, ref(short), ui_base="https://app.harness.io", options=CardOptions(shareable=True)
+    )
     assert_valid_blocks(card.as_kwargs()["blocks"])
 
 

@@ -28,7 +28,7 @@ from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from bot.slack.payloads import MalformedRequest, check_payload, is_ssl_check, read_payload
+from bot.inbound.payloads import MalformedRequest, check_payload, is_ssl_check, read_payload
 
 logger = logging.getLogger(__name__)
 

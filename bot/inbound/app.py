@@ -14,9 +14,9 @@ from slack_bolt.logger import messages as bolt_messages
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.inbound.entry import EVENTS_PATH, HEALTH_PATH, MAX_BODY_BYTES, Entry
 from bot.listeners import register_listeners
 from bot.metrics import METRICS_PATH, metrics_handler
-from bot.slack.entry import EVENTS_PATH, HEALTH_PATH, MAX_BODY_BYTES, Entry
 from bot.slack.failures import handle_error
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ BOLT_LOGGER.addFilter(_TokenFromEnvironment())
 def build_app(services: Services) -> AsyncApp:
     """The Bolt app with every listener registered and the global error handler set.
 
-    Requests reach it through bot.slack.entry, which has verified them already.
+    Requests reach it through bot.inbound.entry, which has verified them already.
     """
 
     async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:

@@ -1,0 +1,31 @@
+"""`Deps`: what the work behind an answer uses, and nothing more.
+
+Tasks (bot.commands, bot.finding) and bot.answers take a `Deps`, never the process-wide `Services`: they
+see the lookups, the searches, the allow-lists, the default scope and the Harness UI address, so the flow
+points one way (services builds a Deps; nothing below it knows services exists).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.access import AccessPolicy
+from bot.harness.lookups import RegistryLookups
+from bot.harness.searches import RegistrySearches
+from bot.parsing import ScopeContext
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """The narrow dependencies of an answer, built once per process by bot.services."""
+
+    lookups: RegistryLookups
+    """Registry lookups: cached and coalesced (across instances with Redis)."""
+    searches: RegistrySearches
+    """Lists, searches and client set-up steps, briefly cached and coalesced."""
+    access: AccessPolicy
+    """The allow-lists."""
+    scope: ScopeContext
+    """The account and the default org/project text is read against."""
+    ui_base: str
+    """The Harness UI's base URL, for links on cards."""
