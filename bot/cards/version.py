@@ -8,7 +8,6 @@ may be missing; the card shows what is known and leaves the rest out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Final
 
 from bot.cards.artifact import (
@@ -45,8 +44,7 @@ from bot.cards.text import (
     units,
 )
 from bot.cards.vocabulary import PACKAGE_TYPES, emoji, human
-from bot.harness.artifacts import DockerDetail, FileList, Manifests, VersionDetail
-from bot.harness.models import epoch_seconds
+from bot.harness.artifacts import FileList, Manifests, VersionFacts
 from bot.refs import DIGEST_RE, VersionRef
 
 ACTION_VERSION_OPEN: Final = "version_open_in_harness"
@@ -56,73 +54,6 @@ MAX_PLATFORMS: Final = 10
 MAX_FILES: Final = 10
 COMMAND_LIMIT: Final = 600
 """A pull command longer than this is not one anybody copies from chat."""
-
-
-@dataclass(frozen=True)
-class VersionFacts:
-    """What the lookup found for one version; every part may be missing."""
-
-    detail: VersionDetail | None = None
-    docker: DockerDetail | None = None
-    manifests: Manifests | None = None
-    files: FileList | None = None
-
-    @property
-    def package_type(self) -> str:
-        for source in (self.detail, self.docker):
-            if source is not None and source.package_type.strip():
-                return source.package_type
-        return ""
-
-    @property
-    def size(self) -> str:
-        return _first_text(
-            self.docker.size if self.docker else None, self.detail.size if self.detail else None
-        )
-
-    @property
-    def created_by(self) -> str:
-        return _first_text(
-            self.detail.created_by if self.detail else None, self.docker.created_by if self.docker else None
-        )
-
-    @property
-    def created_at(self) -> int | None:
-        for source in (self.docker, self.detail):
-            seconds = epoch_seconds(source.created_at) if source is not None else None
-            if seconds is not None:
-                return seconds
-        return None
-
-    @property
-    def downloads(self) -> int | None:
-        if self.docker is not None and self.docker.downloads_count is not None:
-            return self.docker.downloads_count
-        return self.detail.download_count if self.detail is not None else None
-
-    @property
-    def quarantine(self) -> tuple[bool, str]:
-        """Whether it is quarantined, and why (Harness's words, possibly empty)."""
-        for source in (self.docker, self.detail):
-            if source is not None and source.is_quarantined:
-                return True, source.quarantine_reason
-        return False, ""
-
-    def pull_commands(self, ref: VersionRef) -> tuple[str, str]:
-        """The pull command by tag and by digest, either possibly empty."""
-        by_tag = _first_text(
-            self.docker.pull_command if self.docker else None,
-            self.detail.pull_command if self.detail else None,
-        )
-        by_digest = self.docker.pull_command_by_digest if self.docker is not None else ""
-        if not by_digest.strip() and ref.digest and ref.version and by_tag.endswith(f":{ref.version}"):
-            # Harness's by-tag command, with the tag swapped for the digest (the same image reference).
-            by_digest = by_tag.removesuffix(f":{ref.version}") + f"@{ref.digest}"
-        return by_tag.strip(), by_digest.strip()
-
-
-def _first_text(*values: str | None) -> str:
-    return next((v for v in values if v and v.strip()), "")
 
 
 def short_digest(digest: str) -> str:

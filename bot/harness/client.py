@@ -452,6 +452,8 @@ def _error_detail(body: bytes) -> str | None:
     if not parsed.message:
         return None
     return parsed.message[:200]
+
+
 def _parsed(body: bytes, model: type[Model]) -> Model:
     """The body as `model` (whose `status` must be SUCCESS), or _Unreadable saying why not."""
     try:
