@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.access import Asker
+from bot.cards.version import short_digest
 from bot.deps import Deps
 from bot.harness.client import HarnessClient
 from bot.refs import ArtifactRef, RegistryRef, VersionRef
 from bot.services import build_services
-from bot.tasks.artifacts import ArtifactLookup, ArtifactsPage, VersionLookup, VersionsPage
+from bot.tasks.artifacts import ArtifactLookup, ArtifactsPage, VersionLookup, VersionsPage, unfurl_card
+from devtools.artifacts import digest_of
 from devtools.harness import HarnessStandIn
 from devtools.registries import ACCOUNT, API_KEY
 from tests.cardcheck import buttons, checked, everything, fields
@@ -138,3 +140,29 @@ async def test_a_refused_registry_never_reaches_harness_for_artifacts(
     answer = await VersionLookup(VersionRef(API, "2.14.0")).run(refused, ASKER, surface="command")
     assert not answer.ok
     assert not server.requests
+
+
+async def test_a_version_link_unfurls_with_digest_size_pusher_and_pull_by_digest(
+    sandbox: tuple[HarnessStandIn, Deps],
+) -> None:
+    _, deps = sandbox
+    digest = digest_of("checkout-api:2.14.0:linux/arm64")
+    compact = await unfurl_card(VersionRef(API, "2.14.0", digest), deps, ASKER)
+    assert compact is not None
+    text = everything(compact)
+    assert f"`{short_digest(digest)}`" in text
+    assert "212.7MB" in text
+    assert "pushed by alice@example.com" in text
+    assert f"checkout-api@{digest}```" in text
+
+
+async def test_an_artifact_link_unfurls_with_its_latest_version(sandbox: tuple[HarnessStandIn, Deps]) -> None:
+    _, deps = sandbox
+    compact = await unfurl_card(API, deps, ASKER)
+    assert compact is not None
+    assert "latest `2.14.0`" in everything(compact)
+
+
+async def test_a_version_link_that_fails_unfurls_as_nothing(sandbox: tuple[HarnessStandIn, Deps]) -> None:
+    _, deps = sandbox
+    assert await unfurl_card(VersionRef(API, "9.9.9"), deps, ASKER) is None

@@ -8,6 +8,7 @@ close names from Harness's own listing.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,8 +17,15 @@ from typing import TYPE_CHECKING
 from bot.access import NotAllowed
 from bot.answers import Answer, fetch
 from bot.cards import CardOptions, error_reply, refusal_reply
-from bot.cards.artifact import Missing, artifact_card, artifacts_page, not_found, versions_page
-from bot.cards.version import version_card
+from bot.cards.artifact import (
+    Missing,
+    artifact_card,
+    artifacts_page,
+    compact_artifact,
+    not_found,
+    versions_page,
+)
+from bot.cards.version import compact_version, version_card
 from bot.finding import edit_distance
 from bot.harness.errors import HarnessError, HarnessStatusError, NotFound
 from bot.harness.versions import ArtifactLookups
@@ -27,6 +35,8 @@ if TYPE_CHECKING:
     from bot.access import Asker
     from bot.deps import Deps
     from bot.harness.models import Registry
+
+logger = logging.getLogger(__name__)
 
 MAX_CHOICES = 5
 
@@ -227,3 +237,27 @@ class ArtifactsPage:
         except HarnessError as exc:
             return Answer(reply=error_reply(exc), ok=False)
         return Answer(reply=artifacts_page(self.ref, listed, page=self.page), ok=True, private=True)
+
+
+async def unfurl_card(
+    ref: ArtifactRef | VersionRef, deps: Deps, asker: Asker
+) -> dict[str, list[dict[str, object]]] | None:
+    """The compact card for an artifact or version link, or None: a lookup that fails or is refused
+    shows nothing under somebody else's message (logged, as for registry links)."""
+    try:
+        registry = await fetch(ref.registry, deps, asker=asker, surface="unfurl")
+        lookups = _lookups(deps)
+        if isinstance(ref, VersionRef):
+            resolved, facts = await lookups.version(ref, registry.package_type)
+            return compact_version(resolved, facts, ui_base=deps.ui_base)
+        summary, versions = await lookups.artifact(ref)
+    except HarnessError as exc:
+        logger.warning("unfurl lookup failed url_ref=%s error=%s", ref.path, type(exc).__name__)
+        return None
+    except NotAllowed as exc:
+        logger.info("unfurl refused url_ref=%s refusal=%s", ref.path, exc.refusal)
+        return None
+    if not summary.package_type:
+        summary = summary.model_copy(update={"package_type": registry.package_type})
+    latest = versions.versions[0].name if versions.versions else None
+    return compact_artifact(ref, summary, latest, ui_base=deps.ui_base)
