@@ -20,6 +20,7 @@ from bot.cards.artifact import (
     where,
 )
 from bot.cards.blocks import Block, Reply, actions, button, context, field, fields, header, section
+from bot.cards.rendered import RenderedCards
 from bot.cards.text import (
     BUTTON_VALUE_LIMIT,
     DAY_AND_TIME,
@@ -75,6 +76,13 @@ def version_card(
     shareable: bool = False,
 ) -> Reply:
     """The full card. `ref.digest`, when known, is the image it is about (one platform, or the index)."""
+    text, body = _bodies.get(facts, (ref, ui_base, shareable), lambda: _body(ref, facts, ui_base, shareable))
+    end = footer(requested_by, shared_by, looked_up_at)
+    return Reply(text=text, blocks=[*body, end] if end is not None else body)
+
+
+def _body(ref: VersionRef, facts: VersionFacts, ui_base: str, shareable: bool) -> tuple[str, list[Block]]:
+    """The fallback text and the blocks above the footer: rendered once per looked-up version."""
     package = facts.package_type
     quarantined, reason = facts.quarantine
     by_tag, by_digest = facts.pull_commands(ref)
@@ -95,7 +103,6 @@ def version_card(
         _platforms(facts.manifests, ref.digest),
         _files(facts.files),
         _buttons(ref, ui_base, shareable=shareable),
-        footer(requested_by, shared_by, looked_up_at),
     ]
     summary = present(
         [
@@ -106,7 +113,10 @@ def version_card(
         ]
     )
     text = fit(f"{flat(_title(ref))} — {SEP.join(summary)}" if summary else flat(_title(ref)), FALLBACK_LIMIT)
-    return Reply(text=text, blocks=[b for b in blocks if b is not None])
+    return text, [b for b in blocks if b is not None]
+
+
+_bodies: RenderedCards[tuple[str, list[Block]]] = RenderedCards()
 
 
 def _title(ref: VersionRef) -> str:

@@ -89,7 +89,8 @@ class ArtifactLookups:
             facts, _ = await self._by_digest.fetch((ref, package_type), load, fresh=fresh)
         else:
             facts, _ = await self._by_tag.fetch((ref, package_type), load, fresh=fresh)
-        return ref, VersionFacts(facts.detail, facts.docker, manifests or facts.manifests, facts.files)
+        # The cached object itself, so the card rendered for it is reused (bot.cards.rendered).
+        return ref, facts
 
     async def _summary(self, ref: ArtifactRef, fresh: bool) -> ArtifactSummary:
         value, _ = await self._summaries.fetch(ref, lambda: self.client.artifact_summary(ref), fresh=fresh)
