@@ -31,7 +31,6 @@ from bot.cards.blocks import Reply
 from bot.cards.version import (
     ACTION_FULL_DIGEST,
     ACTION_VERSION_OPEN,
-    VersionFacts,
     compact_version,
     full_digest,
     short_digest,
@@ -44,6 +43,7 @@ from bot.harness.artifacts import (
     FileList,
     Manifests,
     VersionDetail,
+    VersionFacts,
     VersionList,
 )
 from bot.refs import ArtifactRef, RegistryRef, VersionRef

@@ -8,7 +8,7 @@ Every value was written by `bot.cards.artifact` and is read back through the val
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Final
 
 from bot.access import Asker
@@ -28,7 +28,7 @@ from bot.cards.artifact import (
 )
 from bot.cards.version import ACTION_FULL_DIGEST, ACTION_VERSION_OPEN, full_digest
 from bot.finding import pull_answer
-from bot.listeners.actions import _answer, _stale
+from bot.listeners.actions import _answer, _stale, clicked
 from bot.listeners.needs import Needs
 from bot.refs import ArtifactRef, VersionRef
 from bot.tasks.artifacts import ArtifactLookup, ArtifactsPage, VersionLookup, VersionsPage
@@ -36,7 +36,6 @@ from bot.tasks.artifacts import ArtifactLookup, ArtifactsPage, VersionLookup, Ve
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
     from slack_bolt.context.ack.async_ack import AsyncAck
-    from slack_bolt.context.async_context import AsyncBoltContext
 
     from bot.services import Services
     from bot.slack.connection import Respond
@@ -55,6 +54,14 @@ Handler = Callable[[dict[str, Any], dict[str, Any], "Respond", "Services", Asker
 def _value(action: dict[str, Any]) -> tuple[ArtifactRef | VersionRef, int] | None:
     value = action.get("value")
     return read_value(value) if isinstance(value, str) else None
+
+
+async def _read(action: dict[str, Any], respond: Respond) -> tuple[ArtifactRef | VersionRef, int] | None:
+    """The button's ref and page; when its value cannot be read, the clicker is told so and None returned."""
+    found = _value(action)
+    if found is None:
+        await _stale(action, respond)
+    return found
 
 
 def _lookup(
@@ -99,9 +106,8 @@ async def handle_open(
     body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services, asker: Asker
 ) -> None:
     """A row's Open, a did-you-mean choice, or back to the artifact: that card, for the clicker."""
-    found = _value(action)
+    found = await _read(action, respond)
     if found is None:
-        await _stale(action, respond)
         return
     answer = await _lookup(found[0]).run(services.deps, asker, surface="open")
     await _answer(answer, respond, replace=str(action.get("action_id")) == ACTION_BACK)
@@ -111,9 +117,8 @@ async def handle_refresh(
     body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services, asker: Asker
 ) -> None:
     """Look the artifact or version up again, past the cache, in place."""
-    found = _value(action)
+    found = await _read(action, respond)
     if found is None:
-        await _stale(action, respond)
         return
     answer = await _lookup(found[0], fresh=True).run(services.deps, asker, surface="refresh")
     await _answer(answer, respond, replace=True)
@@ -123,9 +128,8 @@ async def handle_share(
     body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services, asker: Asker
 ) -> None:
     """Post the card visibly in the channel, attributed to who shared it."""
-    found = _value(action)
+    found = await _read(action, respond)
     if found is None:
-        await _stale(action, respond)
         return
     answer = await _lookup(found[0], public=True).run(services.deps, asker, surface="share")
     if not answer.ok:
@@ -140,9 +144,8 @@ async def handle_pull(
     body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services, asker: Asker
 ) -> None:
     """How to pull: the registry's client set-up steps, to the clicker only."""
-    found = _value(action)
+    found = await _read(action, respond)
     if found is None:
-        await _stale(action, respond)
         return
     answer = await pull_answer(found[0].registry, services.deps, asker, surface="pull-button")
     await _answer(answer, respond, replace=False)
@@ -179,21 +182,7 @@ def register(app: AsyncApp, services: Services) -> None:
     async def on_link(ack: AsyncAck) -> None:
         await ack()  # a link button: Slack opens the URL
 
-    def on_click(handler: Handler, name: str) -> Callable[..., Awaitable[None]]:
-        async def listener(
-            ack: AsyncAck,
-            body: dict[str, Any],
-            action: dict[str, Any],
-            respond: Respond,
-            context: AsyncBoltContext,
-        ) -> None:
-            await ack()
-            work = handler(body, action, respond, services, Asker.from_context(context))
-            services.background.spawn(work, body=body, respond=respond, name=name)
-
-        return listener
-
     for link in LINKS:
         app.action(link)(on_link)
     for action_id, handler in HANDLERS.items():
-        app.action(action_id)(on_click(handler, handler.__name__))
+        app.action(action_id)(clicked(handler, handler.__name__, services))

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from bot.access import NotAllowed
 from bot.answers import Answer, fetch
@@ -87,8 +87,24 @@ def _missing(
     return Answer(reply=not_found(missing, ref, [c for c in choices if c is not None]), ok=False)
 
 
-def _card(asker: Asker, public: bool) -> CardOptions:
-    return CardOptions.for_asker(asker.user, public=public)
+class _Drawn(TypedDict):
+    ui_base: str
+    requested_by: str | None
+    shared_by: str | None
+    shareable: bool
+    looked_up_at: int
+
+
+def _drawn(deps: Deps, asker: Asker, public: bool) -> _Drawn:
+    """How the card is drawn for `asker`: shared with the channel, or theirs alone (shareable); now."""
+    card = CardOptions.for_asker(asker.user, public=public)
+    return _Drawn(
+        ui_base=deps.ui_base,
+        requested_by=card.requested_by,
+        shared_by=card.shared_by,
+        shareable=card.shareable,
+        looked_up_at=int(time.time()),
+    )
 
 
 @dataclass(frozen=True)
@@ -115,17 +131,7 @@ class ArtifactLookup:
             return Answer(reply=error_reply(exc), ok=False)
         if not summary.package_type:
             summary = summary.model_copy(update={"package_type": registry.package_type})
-        card = _card(asker, self.public)
-        reply = artifact_card(
-            self.ref,
-            summary,
-            versions,
-            ui_base=deps.ui_base,
-            requested_by=card.requested_by,
-            shared_by=card.shared_by,
-            shareable=card.shareable,
-            looked_up_at=int(time.time()),
-        )
+        reply = artifact_card(self.ref, summary, versions, **_drawn(deps, asker, self.public))
         return Answer(reply=reply, ok=True, public=self.public)
 
 
@@ -153,16 +159,7 @@ class VersionLookup:
             return await self._missing_or(exc, lookups)
         except HarnessError as exc:
             return Answer(reply=error_reply(exc), ok=False)
-        card = _card(asker, self.public)
-        reply = version_card(
-            ref,
-            facts,
-            ui_base=deps.ui_base,
-            requested_by=card.requested_by,
-            shared_by=card.shared_by,
-            shareable=card.shareable,
-            looked_up_at=int(time.time()),
-        )
+        reply = version_card(ref, facts, **_drawn(deps, asker, self.public))
         return Answer(reply=reply, ok=True, public=self.public)
 
     async def _missing_or(self, exc: HarnessStatusError, lookups: ArtifactLookups) -> Answer:
