@@ -16,6 +16,8 @@ from typing import NoReturn
 
 from aiohttp import web
 from dotenv import load_dotenv
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import doctor, startup, workers
 from bot import modes as playground
@@ -23,10 +25,13 @@ from bot.inbound.app import build_web_app, socket_mode_client
 from bot.logs import configure_logging
 from bot.metrics import metrics_app
 from bot.services import Services, build_services
-from bot.settings import Mode, Settings, SettingsError, load_settings
+from bot.settings import Mode, Settings, SettingsError, describe, load_settings
+from bot.store import Store
+from bot.webhooks.receiver import webhook_app
 
 logger = logging.getLogger("bot")
-ROUTES = "POST /slack/events, GET /healthz"
+ROUTES = "POST /slack/events, GET /healthz"  # and POST /harness/webhooks/<id> (bot.webhooks)
+WEBHOOK_ROUTES = "POST /harness/webhooks/<id>, GET /healthz"
 
 
 def stop_signal() -> asyncio.Event:
@@ -117,15 +122,35 @@ async def run_socket_mode(settings: Settings, services: Services) -> None:
     client = socket_mode_client(services)
     metrics_runner = await serve_metrics(settings)
     await services.start()
+    webhooks_runner = None
     try:
+        webhooks_runner = await serve_webhooks(settings, services)
         await client.connect()  # type: ignore[no-untyped-call]
         logger.info("harbot connected to Slack in Socket Mode")
         await stop.wait()
     finally:
         await client.close()  # type: ignore[no-untyped-call]
+        if webhooks_runner is not None:
+            await webhooks_runner.cleanup()
         await services.aclose()
         if metrics_runner is not None:
             await metrics_runner.cleanup()
+
+
+async def serve_webhooks(settings: Settings, services: Services) -> web.AppRunner | None:
+    """Socket Mode: Harness still delivers webhooks over HTTP, so when PORT is set (platforms set it)
+    listen on HOST:PORT for POST /harness/webhooks/{identifier} and GET /healthz alone."""
+    if "port" not in settings.model_fields_set:
+        return None
+    runner = web.AppRunner(webhook_app(services.receiver), access_log=None)
+    await runner.setup()
+    try:
+        await bind(runner, settings.host, settings.port, "PORT")
+    except SettingsError:
+        await runner.cleanup()
+        raise
+    logger.info("harbot receiving Harness webhooks on port %d (%s)", settings.port, WEBHOOK_ROUTES)
+    return runner
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -141,7 +166,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "SLACK_APP_TOKEN is set, HTTP otherwise",
     )
     parser.add_argument(
-        "command", nargs="?", choices=("doctor",), help="doctor: check the set-up, one line per check"
+        "command",
+        nargs="?",
+        choices=("doctor", "migrate"),
+        help="doctor: check the set-up, one line per check; migrate: create or upgrade the database schema",
     )
     parser.add_argument(
         "registry", nargs="?", help="doctor: look this registry up (org/project/registry) to check the key"
@@ -173,6 +201,33 @@ def start_playground(reason: str) -> None:
     launch.run(env)
 
 
+def migrate() -> int:
+    """`python -m bot migrate`: bring DATABASE_URL's schema to the newest revision (start-up does it too)."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        fail(SettingsError(describe(exc)))
+    configure_logging(settings.log_level, settings.log_format)
+
+    async def run() -> None:
+        store = Store.from_url(settings.database_url.get_secret_value())
+        try:
+            await store.start()
+        finally:
+            await store.aclose()
+
+    try:
+        asyncio.run(run())
+    except (SQLAlchemyError, OSError) as exc:
+        # The URL (and its password) stays out of the message: the driver's text may quote it.
+        print(
+            f"harbot can't migrate the database ({type(exc).__name__}): check DATABASE_URL.", file=sys.stderr
+        )
+        return 1
+    print("harbot: database schema up to date", flush=True)
+    return 0
+
+
 def fail(exc: SettingsError) -> NoReturn:
     """End start-up with the problem's one paragraph on stderr, and exit code 2."""
     print(exc, file=sys.stderr, flush=True)
@@ -186,6 +241,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "doctor":
         mode: Mode = "http" if args.mode == "http" else "socket" if args.mode == "socket" else "auto"
         raise SystemExit(doctor.main(args.registry, mode=mode))
+    if args.command == "migrate":
+        raise SystemExit(migrate())
     try:
         reason = playground.playground_reason(args.mode)
         if reason is not None:

@@ -21,7 +21,7 @@ from bot import startup
 from bot.harness.client import USER_AGENT, HarnessClient
 from bot.harness.errors import Forbidden, HarnessError, HarnessUnavailable, NotFound, Unauthorized
 from bot.parsing import InvalidScope, ScopeContext, parse_scope
-from bot.settings import Mode, Settings, SettingsError, load_settings
+from bot.settings import Mode, Settings, SettingsError, load_settings, mask_url
 
 REQUIRED_SCOPES: Final = frozenset(
     {"commands", "chat:write", "app_mentions:read", "im:history", "links:read", "links:write"}
@@ -88,7 +88,7 @@ async def _slack_checks(settings: Settings) -> list[Check]:
     except startup.CredentialError as exc:
         return [Check("Slack bot token", False, "Slack refused it", _plain(exc))]
     except startup.SlackUnreachable as exc:
-        fix = f"check the network and SLACK_API_URL ({settings.slack_api_url})"
+        fix = f"check the network and SLACK_API_URL ({mask_url(settings.slack_api_url)})"
         return [Check("Slack bot token", False, str(exc), fix)]
     checks.append(
         Check("Slack bot token", True, f"@{identity.bot} in workspace {identity.team} ({identity.team_id})")
@@ -180,7 +180,7 @@ async def _lookup_check(settings: Settings, key: str, registry: str) -> Check:
 
 
 def _unreachable(settings: Settings, reason: str) -> Check:
-    fix = f"check the network and HARNESS_BASE_URL (now {settings.harness_base_url})"
+    fix = f"check the network and HARNESS_BASE_URL (now {mask_url(settings.harness_base_url)})"
     return Check("Harness key", False, f"could not reach Harness at {settings.harness_host} ({reason})", fix)
 
 
@@ -189,9 +189,10 @@ async def _ui_check(settings: Settings) -> Check:
         async with httpx.AsyncClient(timeout=settings.harness_timeout, follow_redirects=False) as http:
             response = await http.get(settings.harness_ui_url, headers={"user-agent": USER_AGENT})
     except httpx.HTTPError as exc:
-        fix = f"check HARNESS_UI_URL (now {settings.harness_ui_url}): it is the address you open Harness at"
+        now = mask_url(settings.harness_ui_url)
+        fix = f"check HARNESS_UI_URL (now {now}): it is the address you open Harness at"
         return Check("Harness UI", False, f"no answer ({type(exc).__name__})", fix)
-    host = settings.harness_ui_url
+    host = mask_url(settings.harness_ui_url)
     if response.status_code >= 500:
         return Check(
             "Harness UI", False, f"{host} answered HTTP {response.status_code}", "check HARNESS_UI_URL"

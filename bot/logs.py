@@ -21,7 +21,10 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from pydantic import SecretStr
 from pythonjsonlogger.json import JsonFormatter
+
+from bot.settings import URL_FIELDS, url_credentials
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -53,7 +56,8 @@ def redact(text: str) -> str:
 
 
 def install_redaction(settings: Settings) -> None:
-    """Redact the Slack tokens, the signing secret and the Harness key of `settings` from all logging.
+    """Redact the Slack tokens, the signing secret, the Harness key and the user:password of every URL
+    setting of `settings` from all logging.
 
     Safe to call more than once (each call adds its settings' secrets); nothing is ever removed.
     """
@@ -64,6 +68,11 @@ def install_redaction(settings: Settings) -> None:
         settings.harness_api_key,
         settings.redis_password,
     )
+    # The user and password of every URL-shaped setting (`*_url`), whatever their length: `user:pw`
+    # together is distinctive enough, and so is a password.
+    urls = [getattr(settings, name) for name in URL_FIELDS]
+    texts = [url.get_secret_value() if isinstance(url, SecretStr) else url for url in urls if url]
+    parts = [part for text in texts for part in url_credentials(text)[:2]]
     global _secrets
     with _lock:
         found = {
@@ -71,6 +80,7 @@ def install_redaction(settings: Settings) -> None:
             for value in values
             if value is not None and len(value.get_secret_value()) >= MIN_SECRET_CHARS
         }
+        found.update(part for part in parts if part)
         _secrets = tuple(sorted(found.union(_secrets), key=len, reverse=True))
         factory = logging.getLogRecordFactory()
         if not isinstance(factory, _RedactingFactory):

@@ -7,6 +7,7 @@
 | `harbot_harness_requests_total` | status | once per HTTP attempt: the status, `timeout` or `connection` |
 | `harbot_cache_total` | result | once per `RegistryLookups.get`: `hit`, `miss` or `coalesced` |
 | `harbot_slack_posts_total` | outcome | once per answer posted to Slack (`record_slack_post`) |
+| `harbot_webhook_deliveries_total` | outcome, reason | once per Harness delivery (`record_delivery`) |
 
 Labels hold only bounded sets (surfaces, outcomes, status codes): never a registry, user or channel. A
 lookup's outcome is `ok`, `refused`, `error` (a bug) or the Harness error in snake case (`not_found`,
@@ -37,6 +38,7 @@ __all__ = [
     "metrics_handler",
     "outcome_of",
     "record_cache",
+    "record_delivery",
     "record_harness_request",
     "record_lookup",
     "record_slack_post",
@@ -69,11 +71,31 @@ CACHE: Final = Counter(
 )
 SLACK_POSTS: Final = Counter("harbot_slack_posts", "Answers posted to Slack, by outcome.", ["outcome"])
 
+WEBHOOK_DELIVERIES: Final = Counter(
+    "harbot_webhook_deliveries",
+    "Harness webhook deliveries: accepted, repeated (stored already), or refused, by reason.",
+    ["outcome", "reason"],
+)
+DELIVERY_OUTCOMES: Final = frozenset(
+    {
+        ("accepted", ""),
+        ("repeated", ""),
+        ("refused", "too_large"),
+        ("refused", "token"),
+        ("refused", "unsigned"),
+        ("refused", "signature"),
+        ("refused", "malformed"),
+        ("failed", "database"),
+    }
+)
+"""`record_delivery` pairs; `failed`/`database`: not stored, answered 503 so Harness retries."""
+
 CACHE_RESULTS: Final = ("hit", "miss", "coalesced")
 # Children bound once, at first use, so the hot path is a dict lookup and an increment. Not at import:
 # in multiprocess mode each child opens a file in PROMETHEUS_MULTIPROC_DIR, which settings check first.
 _cache: dict[str, Counter] = {}
 _slack_posts: dict[str, Counter] = {}
+_deliveries: dict[tuple[str, str], Counter] = {}
 _lookups: dict[tuple[str, str], Counter] = {}
 _durations: dict[str, Histogram] = {}
 _statuses: dict[str | int, Counter] = {}
@@ -117,6 +139,16 @@ def record_slack_post(outcome: str) -> None:
         if outcome not in SLACK_POST_OUTCOMES:
             raise KeyError(outcome)
         counter = _slack_posts[outcome] = SLACK_POSTS.labels(outcome)
+    counter.inc()
+
+
+def record_delivery(outcome: str, reason: str = "") -> None:
+    """One Harness webhook delivery answered; (outcome, reason) is one of DELIVERY_OUTCOMES."""
+    counter = _deliveries.get((outcome, reason))
+    if counter is None:
+        if (outcome, reason) not in DELIVERY_OUTCOMES:
+            raise KeyError((outcome, reason))
+        counter = _deliveries[outcome, reason] = WEBHOOK_DELIVERIES.labels(outcome, reason)
     counter.inc()
 
 

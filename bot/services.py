@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from bot.access import AccessPolicy
 from bot.background import Background
@@ -17,6 +18,8 @@ from bot.settings import Settings
 from bot.slack.connection import SlackConnection
 from bot.slack.failures import handle_error
 from bot.state import SharedState
+from bot.store import Store
+from bot.webhooks.receiver import Receiver
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,22 @@ class Services:
     """Lists, searches and client set-up steps, briefly cached and coalesced (bot.finding)."""
     deps: Deps
     """What answers and Tasks use (the same lookups, searches, allow-lists and scope), and no more."""
+    store: Store
+    """The database (DATABASE_URL): one engine per process, migrated at start, closed at the end."""
+    receiver: Receiver
+    """POST /harness/webhooks/{identifier}, mounted by the HTTP server (and served on PORT in Socket Mode)."""
+    events_stored: asyncio.Event
+    """Set by the receiver after each stored delivery: the poster waits on it, then reads the database."""
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
-        """Connect to Redis (when set) and open the connections that need a running event loop."""
+        """Migrate the database, connect to Redis (when set), open the connections that need a running
+        event loop, and start pruning old events."""
+        await self.store.start()
         await self.state.start()
         await self.slack.open()
+        keep = self.settings.event_retention_days
+        self._tasks.append(asyncio.create_task(self.store.prune_forever(keep_days=keep)))
 
     async def aclose(self) -> None:
         """Give answers under way their grace period, then close Harness, Redis and Slack connections."""
@@ -48,6 +62,11 @@ class Services:
         await self.lookups.aclose()
         await self.state.aclose()
         await self.slack.aclose()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.store.aclose()
 
 
 def build_services(settings: Settings, *, harness: HarnessClient | None = None) -> Services:
@@ -72,6 +91,12 @@ def build_services(settings: Settings, *, harness: HarnessClient | None = None) 
     lookups = RegistryLookups(client, shared=state.values)
     searches = RegistrySearches(client)
     access = AccessPolicy.from_settings(settings)
+    store = Store.from_url(settings.database_url.get_secret_value())
+    events_stored = asyncio.Event()
+    secret = settings.harness_webhook_secret
+    receiver = Receiver(
+        store, secret=secret.get_secret_value() if secret else None, on_stored=events_stored.set
+    )
     return Services(
         settings=settings,
         lookups=lookups,
@@ -89,4 +114,7 @@ def build_services(settings: Settings, *, harness: HarnessClient | None = None) 
             ui_base=settings.harness_ui_url,
             artifacts=ArtifactLookups(client),
         ),
+        store=store,
+        receiver=receiver,
+        events_stored=events_stored,
     )

@@ -19,6 +19,15 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_HARNESS_BASE_URL = "https://app.harness.io/gateway"
 DEFAULT_HARNESS_UI_URL = "https://app.harness.io"
 DEFAULT_PORT = 3000
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///harbot.db"
+DATABASE_DRIVERS: Final = {
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+"""DATABASE_URL schemes understood, and the driver each is used with (`postgres://` as platforms write it)."""
 Mode = Literal["auto", "http", "socket"]
 README_HINT = "See README.md, section “Configuration”, or copy .env.sample to .env."
 ACCOUNT_SCOPE: Final = "@account"
@@ -124,6 +133,57 @@ class Settings(BaseSettings):
     redis_key_prefix: str = Field(default="harbot:", pattern=r"^[A-Za-z0-9_:.-]{1,64}$")
     web_concurrency: int = Field(default=1, ge=1, le=64)
 
+    # What must outlive the process (bot/store): subscriptions, webhooks, deliveries, events.
+    database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
+    event_retention_days: int = Field(default=30, ge=1, le=3650)
+    # Deliveries signed by Harness: the secret's identifier in Harness, and its value to check with.
+    harness_webhook_secret_identifier: str | None = Field(
+        default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+    )
+    harness_webhook_secret: SecretStr | None = None
+
+    @field_validator("harness_webhook_secret_identifier", "harness_webhook_secret", mode="before")
+    @classmethod
+    def _store_blank_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_default(cls, value: object) -> object:
+        # Unset or blank (`DATABASE_URL=` in .env): the SQLite file.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return DEFAULT_DATABASE_URL
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr) -> SecretStr:
+        # The URL may carry a password: the message shows it with the password replaced.
+        text = value.get_secret_value()
+        scheme, sep, rest = text.partition("://")
+        driver = DATABASE_DRIVERS.get(scheme.lower()) if sep else None
+        if driver is None or (driver.startswith("postgresql") and not urlsplit(text).hostname):
+            raise ValueError(
+                f"is {redis_url_for_display(value)!r}, which is neither SQLite nor PostgreSQL with a host"
+            )
+        return SecretStr(f"{driver}://{rest}")
+
+    @model_validator(mode="after")
+    def _webhook_secret_pair(self) -> Settings:
+        if self.harness_webhook_secret_identifier and self.harness_webhook_secret is None:
+            raise ValueError(
+                "HARNESS_WEBHOOK_SECRET_IDENTIFIER needs HARNESS_WEBHOOK_SECRET: the value of that Harness "
+                "secret, which the bot checks each delivery's signature with"
+            )
+        if self.harness_webhook_secret is not None and not self.harness_webhook_secret_identifier:
+            raise ValueError(
+                "HARNESS_WEBHOOK_SECRET needs HARNESS_WEBHOOK_SECRET_IDENTIFIER: the identifier of the "
+                "Harness secret holding the same value, which Harness signs deliveries with"
+            )
+        return self
+
     @field_validator(
         "slack_bot_token",
         "slack_signing_secret",
@@ -202,8 +262,7 @@ class Settings(BaseSettings):
             parts = urlsplit(value.get_secret_value())
             if parts.scheme not in ("redis", "rediss") or not parts.hostname:
                 raise ValueError(
-                    f"is {redis_url_for_display(value)!r}: it must be a redis:// or rediss:// URL such as "
-                    "redis://localhost:6379/0 (rediss:// for TLS)"
+                    "must be a redis:// or rediss:// URL such as redis://localhost:6379/0 (rediss:// for TLS)"
                 )
         return value
 
@@ -275,14 +334,33 @@ class Settings(BaseSettings):
 
 
 def redis_url_for_display(url: SecretStr) -> str:
-    """REDIS_URL as it may be shown in a message or log line: any password replaced by `***`."""
-    parts = urlsplit(url.get_secret_value())
-    if "@" not in parts.netloc:
-        return parts.geturl()
-    host = parts.netloc.rpartition("@")[2]
-    # `redis://secret@host` is how some providers write a password alone: only user:password keeps the user.
-    user = parts.username if parts.password is not None and parts.username else None
-    return parts._replace(netloc=f"{user}:***@{host}" if user else f"***@{host}").geturl()
+    """REDIS_URL as it may be shown in a message or log line: its user and password replaced by `***`."""
+    return mask_url(url.get_secret_value())
+
+
+_CREDENTIALS: Final = re.compile(r"://.*@", re.DOTALL)
+"""Greedy: everything from `://` to the last `@`, so a malformed URL is masked too, conservatively."""
+
+
+def mask_url(value: str) -> str:
+    """A URL-shaped value as a message may show it: everything between `://` and the last `@` (the user
+    and password, however malformed) replaced by `***`; a value with an `@` but no `://` is masked up to
+    its last `@`."""
+    if "://" in value:
+        return _CREDENTIALS.sub("://***@", value)
+    if "@" in value:
+        return "***@" + value.rpartition("@")[2]
+    return value
+
+
+def url_credentials(value: str) -> list[str]:
+    """The credential parts of a URL-shaped value (user:password, the password, the user), for redaction."""
+    head = value.partition("://")[2] if "://" in value else value
+    if "@" not in head:
+        return []
+    userinfo = head.rpartition("@")[0]
+    user, _, password = userinfo.partition(":")
+    return [part for part in (userinfo, password, user) if part]
 
 
 def account_from_key(key: SecretStr | None) -> str:
@@ -316,8 +394,14 @@ def load_settings(mode: Mode = "auto") -> Settings:
     return settings
 
 
-SECRETS: Final = frozenset({"slack_bot_token", "slack_signing_secret", "slack_app_token", "harness_api_key"})
-"""Settings whose value no message repeats, even a malformed one."""
+URL_FIELDS: Final = frozenset(name for name in Settings.model_fields if name.endswith("_url"))
+"""URL-shaped settings (every `*_url`): messages show them with any user and password masked."""
+SECRETS: Final = frozenset(
+    name
+    for name, field in Settings.model_fields.items()
+    if field.annotation in (SecretStr, SecretStr | None) and name not in URL_FIELDS
+)
+"""Settings whose value no message repeats, even a malformed one (every SecretStr but the URLs)."""
 MAX_SHOWN: Final = 80
 """Characters of a bad value echoed in a message; a longer one is cut."""
 EXPECTED: Final[dict[str, str]] = {
@@ -345,6 +429,10 @@ EXPECTED: Final[dict[str, str]] = {
     "metrics": "on or off",
     "metrics_port": "a port number from 1 to 65535, such as 9100",
     "prometheus_multiproc_dir": "a writable directory such as /tmp/harbot-metrics",
+    "database_url": "a URL such as sqlite+aiosqlite:///harbot.db or postgresql+asyncpg://user:pw@host/db",
+    "event_retention_days": "a number of days from 1 to 3650, such as 30",
+    "harness_webhook_secret_identifier": "a Harness secret identifier such as harbot_webhook_secret",
+    "harness_webhook_secret": "the value of the Harness secret named by HARNESS_WEBHOOK_SECRET_IDENTIFIER",
 }
 """What each setting should hold, with an example: the end of every message about it."""
 
@@ -363,7 +451,9 @@ def describe(exc: ValidationError) -> str:
         if field in SECRETS:
             subject = f"{field.upper()} (value not shown)"
         else:
-            subject = f"{field.upper()}={_shown(error.get('input'))}"
+            shown = error.get("input")
+            text = shown if isinstance(shown, str) else str(shown)
+            subject = f"{field.upper()}={_shown(mask_url(text) if field in URL_FIELDS else text)}"
         expected = EXPECTED.get(field)
         problems.append(f"{subject} {reason}" + (f": use {expected}" if expected else ""))
     return "harbot can't start: " + "; ".join(problems) + ". " + README_HINT

@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from hypothesis import settings as hypothesis_settings
 
 from bot.harness.client import HarnessClient
 from bot.inbound.app import build_web_app, socket_mode_client
@@ -22,6 +23,14 @@ from devtools.server import Server
 from devtools.slack import JSON, SlackStandIn, signed_headers
 from tests.redis_server import RedisServer
 from tests.support import LogWatch, command_body
+
+# Hypothesis profiles: "ci" (selected by .ci/run) draws the same examples every run, keeps no example
+# database and prints a reproduction blob on failure; "dev" (the default) may explore.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("dev")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+pytest_plugins = ("tests.store_fixtures",)  # the store on SQLite and PostgreSQL (tests/store_fixtures.py)
 
 # Recognisable fake secrets: tests assert that none of them ever leaks into anything captured.
 BOT_TOKEN = "xoxb-fake-bot-token-SENTINEL-BOT"
@@ -64,6 +73,7 @@ def make_settings(**overrides: Any) -> Settings:
         "harness_api_key": HARNESS_KEY,
         "harness_ui_url": "https://app.harness.io",
         "host": "127.0.0.1",
+        "database_url": "sqlite+aiosqlite:///:memory:",  # never a harbot.db in the working directory
     }
     values.update(overrides)
     return IsolatedSettings(**values)

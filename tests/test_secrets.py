@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 import traceback
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
+from bot import doctor
 from bot.harness.client import HarnessClient
 from bot.harness.errors import HarnessError
-from bot.logs import REDACTED, install_redaction
+from bot.logs import REDACTED, formatter, install_redaction
 from bot.refs import RegistryRef
 from bot.services import build_services
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import SECRETS as SETTING_SECRETS
+from bot.settings import URL_FIELDS, Settings, SettingsError, load_settings, mask_url
+from bot.state.link import RedisLink
 from devtools.harness import Canned, HarnessStandIn, error_body, success_body
 from devtools.slack import JSON, SlackStandIn, signed_headers
 from tests.conftest import (
@@ -49,6 +55,7 @@ from tests.support import (
     settle,
     slash_command_envelope,
 )
+from tests.test_main import clean_env
 
 
 def _no_secret(text: str) -> None:
@@ -198,3 +205,91 @@ def test_a_secret_logged_by_any_library_is_redacted(logs: LogWatch) -> None:
     text = logs.text() + "".join(r.stack_info or "" for r in logs.records)
     _no_secret(text)
     assert text.count(REDACTED) >= 4
+
+
+# --- Every variable that may carry a secret, malformed or not: never printed ------------------------
+
+MASKED = "SENTINEL-PW"
+SECRET_FIELDS = sorted(SETTING_SECRETS | URL_FIELDS)
+"""Derived from Settings: every SecretStr field and every `*_url` field."""
+
+
+def _malformed(name: str) -> str:
+    """A value `name` refuses, with MASKED where a credential goes."""
+    if name in URL_FIELDS:
+        # Neither http(s) nor redis(s): every URL setting refuses it.
+        return f"ftp://user:{MASKED}@harbot.example:6379"
+    return f"bad value {MASKED}"
+
+
+MALFORMED = {name.upper(): _malformed(name) for name in SECRET_FIELDS}
+
+
+def test_the_secret_fields_are_derived_from_the_settings() -> None:
+    assert {"slack_bot_token", "harness_api_key", "redis_url", "slack_api_url"} <= set(SECRET_FIELDS)
+
+
+@pytest.mark.parametrize("name", SECRET_FIELDS)
+def test_a_malformed_secret_or_url_is_masked_in_the_settings_error(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setenv(name.upper(), _malformed(name))
+    with pytest.raises(SettingsError, match=name.upper()) as caught:
+        load_settings("http")
+    assert MASKED not in str(caught.value)
+
+
+def test_a_url_that_fails_parsing_is_still_masked() -> None:
+    assert MASKED not in mask_url(f"ht!tp://us@er:{MASKED}@[bad/x")
+    assert mask_url("https://u:p@host/path") == "https://***@host/path"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["text", "json"])
+@pytest.mark.parametrize("command", [[], ["doctor"]], ids=["bot", "doctor"])
+def test_no_malformed_secret_in_the_output_of_the_bot_or_doctor(
+    tmp_path: Path, fmt: str, command: list[str]
+) -> None:
+    result = subprocess.run(  # noqa: S603 (our own interpreter and module)
+        [sys.executable, "-m", "bot", *command],
+        cwd=tmp_path,
+        env=clean_env(LOG_LEVEL="DEBUG", LOG_FORMAT=fmt, **MALFORMED),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode in (1, 2)
+    output = result.stdout + result.stderr
+    for name in MALFORMED:
+        assert name in output  # every bad variable reported, in one run
+    assert MASKED not in output
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_url_credentials_are_redacted_from_log_records(logs: LogWatch, fmt: Literal["text", "json"]) -> None:
+    url = f"https://user:{MASKED}@127.0.0.1:1/api/"
+    settings = make_settings(slack_api_url=url, redis_url=f"redis://user:{MASKED}@127.0.0.1:1")
+    install_redaction(settings)
+    logging.getLogger("slack_sdk.web.base_client").debug("Sending a request - url: %s", url)
+    logging.getLogger("httpx").debug("HTTP Request: GET %s", url)
+    text = "\n".join(formatter(fmt).format(record) for record in logs.records)
+    assert "Sending a request" in text
+    assert MASKED not in text
+
+
+def test_a_valid_redis_url_never_shows_its_password(logs: LogWatch) -> None:
+    link = RedisLink(SecretStr(f"redis://user:{MASKED}@127.0.0.1:1"))
+    link.failed(ConnectionRefusedError())
+    assert "Redis at redis://***@127.0.0.1:1 is unreachable" in logs.text()
+    assert MASKED not in logs.text()
+
+
+def test_doctor_lines_never_show_a_url_password() -> None:
+    settings = make_settings(
+        harness_base_url=f"https://user:{MASKED}@127.0.0.1:1/gateway",
+        harness_ui_url=f"https://user:{MASKED}@127.0.0.1:1",
+    )
+    line = doctor._unreachable(settings, "ConnectError").line()
+    assert "https://***@127.0.0.1:1/gateway" in line
+    assert MASKED not in line

@@ -18,6 +18,7 @@ from bot.inbound.entry import EVENTS_PATH, HEALTH_PATH, MAX_BODY_BYTES, Entry
 from bot.listeners import register_listeners
 from bot.metrics import METRICS_PATH, metrics_handler
 from bot.slack.failures import handle_error
+from bot.webhooks.receiver import add_routes as add_webhook_routes
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -80,7 +81,8 @@ def _pooled_respond(services: Services) -> Callable[..., Awaitable[None]]:
 
 
 def build_web_app(services: Services, app: AsyncApp | None = None) -> web.Application:
-    """The HTTP server: Slack's Request URL at POST /slack/events, GET /healthz for load balancers, and
+    """The HTTP server: Slack's Request URL at POST /slack/events, Harness's webhook deliveries at
+    POST /harness/webhooks/{identifier} (bot.webhooks.receiver), GET /healthz for load balancers, and
     GET /metrics for Prometheus (unless METRICS=off, or METRICS_PORT serves it apart: bot.metrics).
 
     The services start with the server and are closed when it stops (answers under way get a grace
@@ -103,6 +105,7 @@ def build_web_app(services: Services, app: AsyncApp | None = None) -> web.Applic
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post(EVENTS_PATH, entry.http_handler(secret.get_secret_value()))
     web_app.router.add_get(HEALTH_PATH, healthz)
+    add_webhook_routes(web_app, services.receiver)
     settings = services.settings
     if settings.metrics == "on" and settings.metrics_port is None:
         web_app.router.add_get(METRICS_PATH, metrics_handler(settings.prometheus_multiproc_dir))

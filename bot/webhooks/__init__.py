@@ -1,0 +1,1 @@
+"""The entry layer for Harness: webhook deliveries authenticated, checked, stored, then acknowledged."""
