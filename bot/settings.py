@@ -165,9 +165,7 @@ class Settings(BaseSettings):
         scheme, sep, rest = text.partition("://")
         driver = DATABASE_DRIVERS.get(scheme.lower()) if sep else None
         if driver is None or (driver.startswith("postgresql") and not urlsplit(text).hostname):
-            raise ValueError(
-                f"is {redis_url_for_display(value)!r}, which is neither SQLite nor PostgreSQL with a host"
-            )
+            raise ValueError("is neither SQLite nor PostgreSQL with a host")
         return SecretStr(f"{driver}://{rest}")
 
     @model_validator(mode="after")
