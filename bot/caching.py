@@ -58,7 +58,13 @@ PARSED: Final = Kind("parsed shared value", ttl=math.inf, size=1024)
 EVENT_IDS: Final = Kind("Slack event id", ttl=15 * 60.0, size=10_000)
 """Slack deliveries answered: Slack retries after about 1 and 5 minutes."""
 
-KINDS: Final = (REGISTRY, LIST_PAGE, CLIENT_SETUP, RENDERED, PARSED, EVENT_IDS)
+ARTIFACT: Final = Kind("artifact", ttl=30.0, size=512)
+"""An artifact's summary and newest versions, a page of versions or of a registry's artifacts, a tag's
+manifests: tags move, so briefly."""
+DIGEST: Final = Kind("version by digest", ttl=3600.0, size=1024)
+"""A version's details by digest: an image's digest never changes, so it is kept much longer."""
+
+KINDS: Final = (REGISTRY, LIST_PAGE, CLIENT_SETUP, RENDERED, PARSED, EVENT_IDS, ARTIFACT, DIGEST)
 """Every kind, so their lifetimes can be read (and changed) side by side."""
 
 

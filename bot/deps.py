@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.access import AccessPolicy
 from bot.harness.lookups import RegistryLookups
 from bot.harness.searches import RegistrySearches
+from bot.harness.versions import ArtifactLookups
 from bot.parsing import ScopeContext
 
 
@@ -29,3 +30,5 @@ class Deps:
     """The account and the default org/project text is read against."""
     ui_base: str
     """The Harness UI's base URL, for links on cards."""
+    artifacts: ArtifactLookups | None = None
+    """Artifact and version lookups (issue 16), cached briefly, and long by digest."""

@@ -11,6 +11,7 @@ from bot.deps import Deps
 from bot.harness.client import HarnessClient
 from bot.harness.lookups import RegistryLookups
 from bot.harness.searches import RegistrySearches
+from bot.harness.versions import ArtifactLookups
 from bot.logs import install_redaction
 from bot.parsing import ScopeContext
 from bot.settings import Settings
@@ -106,7 +107,12 @@ def build_services(settings: Settings, *, harness: HarnessClient | None = None) 
         state=state,
         searches=searches,
         deps=Deps(
-            lookups=lookups, searches=searches, access=access, scope=scope, ui_base=settings.harness_ui_url
+            lookups=lookups,
+            searches=searches,
+            access=access,
+            scope=scope,
+            ui_base=settings.harness_ui_url,
+            artifacts=ArtifactLookups(client),
         ),
         store=store,
         receiver=receiver,

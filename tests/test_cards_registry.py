@@ -20,6 +20,7 @@ from bot.cards import (
     describe_scope,
     registry_card,
 )
+from bot.cards.artifact import ACTION_ARTIFACTS, read_registry_value
 from bot.refs import RegistryRef
 from tests.cardcheck import (
     ACCOUNT,
@@ -321,7 +322,8 @@ def test_registry_without_a_real_deletion_time_is_not_called_deleted(deleted_at:
 
 def test_card_buttons_open_in_harness_refresh_and_how_to_pull() -> None:
     shown = buttons(render("virtual"))
-    assert list(shown) == [ACTION_OPEN, ACTION_REFRESH, ACTION_PULL]
+    assert list(shown) == [ACTION_OPEN, ACTION_REFRESH, ACTION_PULL, ACTION_ARTIFACTS]
+    assert read_registry_value(shown[ACTION_ARTIFACTS]["value"]) == (PROJECT_REF, 0)
     assert shown[ACTION_PULL]["text"]["text"] == "How to pull"
     assert shown[ACTION_PULL]["value"] == PROJECT_REF.path
     assert shown[ACTION_OPEN]["text"]["text"] == "Open in Harness"
@@ -331,7 +333,7 @@ def test_card_buttons_open_in_harness_refresh_and_how_to_pull() -> None:
 
 def test_share_button_only_when_shareable() -> None:
     shown = buttons(render("virtual", shareable=True))
-    assert list(shown) == [ACTION_OPEN, ACTION_REFRESH, ACTION_SHARE, ACTION_PULL]
+    assert list(shown) == [ACTION_OPEN, ACTION_REFRESH, ACTION_SHARE, ACTION_PULL, ACTION_ARTIFACTS]
     assert shown[ACTION_SHARE]["text"]["text"] == "Share in channel"
     assert shown[ACTION_SHARE]["value"] == PROJECT_REF.path
 

@@ -1,6 +1,7 @@
 """Harness's own spec, served by Prism with random valid bodies: the client must parse every one or raise
 InvalidResponse (never anything else), and the cards built from what it parsed stay inside Block Kit's
-limits. Covers the list, the client set-up and the registry endpoints.
+limits. Covers the list, the client set-up and the registry endpoints, and the artifact, version,
+details, Docker details and manifests, Helm details and files endpoints (issue 16).
 
 Prism (`@stoplight/prism-cli`, npm) routes by the spec's path templates, where a parameter is one
 segment; the bot's references are several (`acc/org/proj/reg/+`). So Prism serves a copy of
@@ -21,7 +22,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,14 @@ import pytest
 import yaml
 
 from bot.cards import CardOptions, registry_card
+from bot.cards.artifact import artifact_card, artifacts_page, compact_artifact, versions_page
 from bot.cards.listing import Page, Row, list_card
 from bot.cards.pull import pull_steps
+from bot.cards.version import compact_version, version_card
+from bot.harness.artifacts import VersionFacts
 from bot.harness.client import HarnessClient
 from bot.harness.errors import InvalidResponse
-from bot.refs import RegistryRef, SpaceRef, ref_from_path
+from bot.refs import ArtifactRef, RegistryRef, SpaceRef, VersionRef, ref_from_path
 from tests.blockkit import assert_valid_blocks
 from tests.conftest import HARNESS_KEY
 
@@ -54,6 +58,21 @@ PATHS = {
     "/registry/{registry_ref}/+/client-setup-details": f"{API}/registry/{REF.path}/client-setup-details",
     "/registry/{registry_ref}/+": f"{API}/registry/{REF.path}",
 }
+ARTIFACT = ArtifactRef(REF, "checkout-api")
+VERSION = VersionRef(ARTIFACT, "2.14.0", "sha256:" + "ab" * 32)
+ARTIFACT_PATHS = {
+    "/registry/{registry_ref}/+/artifacts": f"{API}/registry/{REF.path}/artifacts",
+    "/registry/{registry_ref}/+/artifact/{artifact}/+/summary": f"{API}/registry/{ARTIFACT.path}/summary",
+    "/registry/{registry_ref}/+/artifact/{artifact}/+/versions": f"{API}/registry/{ARTIFACT.path}/versions",
+    **{
+        f"/registry/{{registry_ref}}/+/artifact/{{artifact}}/+/version/{{version}}/{tail}": (
+            f"{API}/registry/{VERSION.path}/{tail}"
+        )
+        for tail in ("details", "docker/details", "docker/manifests", "helm/details", "files")
+    },
+}
+"""The artifact endpoints (issue 16), written out the same way for ARTIFACT and VERSION."""
+PATHS.update(ARTIFACT_PATHS)
 
 pytestmark = [
     pytest.mark.slow,
@@ -65,7 +84,7 @@ pytestmark = [
 
 
 def served_spec(directory: Path) -> Path:
-    """The spec with only the three paths, written out for SPACE and REF (see the module docstring)."""
+    """The spec with only the paths used here, written out for SPACE and REF (see the module docstring)."""
     spec: dict[str, Any] = yaml.safe_load(SPEC.read_text())
     paths: dict[str, Any] = {}
     for template, concrete in PATHS.items():
@@ -180,3 +199,44 @@ async def test_any_registry_body_from_the_spec_parses_or_is_invalid_and_its_card
         )
         assert_valid_blocks(card.as_kwargs()["blocks"])
     assert parsed > 0, "no random registry body from the spec parsed"
+
+
+UI = "https://app.harness.io"
+
+
+async def _drawn(client: HarnessClient, call: Callable[[HarnessClient], Awaitable[Any]]) -> list[Any]:
+    """ROUNDS answers of one call that parsed (InvalidResponse is the only other way allowed)."""
+    parsed = []
+    for _ in range(ROUNDS):
+        try:
+            parsed.append(await call(client))
+        except InvalidResponse:
+            continue
+    assert parsed, "no random body from the spec parsed"
+    return parsed
+
+
+async def test_any_artifact_list_body_gives_a_valid_page(client: HarnessClient) -> None:
+    for listed in await _drawn(client, lambda c: c.list_artifacts(REF, search_term="check")):
+        assert_valid_blocks(artifacts_page(REF, listed, page=0).as_kwargs()["blocks"])
+
+
+async def test_any_summary_and_versions_body_gives_a_valid_artifact_card(client: HarnessClient) -> None:
+    summaries = await _drawn(client, lambda c: c.artifact_summary(ARTIFACT))
+    versions = await _drawn(client, lambda c: c.list_versions(ARTIFACT))
+    for summary, listed in zip(summaries, versions, strict=False):
+        assert_valid_blocks(artifact_card(ARTIFACT, summary, listed, ui_base=UI).as_kwargs()["blocks"])
+        assert_valid_blocks(versions_page(ARTIFACT, listed, page=0).as_kwargs()["blocks"])
+        assert_valid_blocks(compact_artifact(ARTIFACT, summary, None, ui_base=UI)["blocks"])
+
+
+async def test_any_version_bodies_give_a_valid_version_card(client: HarnessClient) -> None:
+    details = await _drawn(client, lambda c: c.version_detail(VERSION))
+    dockers = await _drawn(client, lambda c: c.docker_detail(VERSION))
+    helms = await _drawn(client, lambda c: c.helm_detail(VERSION))
+    manifests = await _drawn(client, lambda c: c.docker_manifests(VERSION))
+    files = await _drawn(client, lambda c: c.version_files(VERSION))
+    for detail, docker, helm, listed, some in zip(details, dockers, helms, manifests, files, strict=False):
+        for facts in (VersionFacts(detail, docker, listed), VersionFacts(detail, helm, files=some)):
+            assert_valid_blocks(version_card(VERSION, facts, ui_base=UI).as_kwargs()["blocks"])
+            assert_valid_blocks(compact_version(VERSION, facts, ui_base=UI)["blocks"])

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeVar
 
+from bot.cards.artifact import ACTION_ARTIFACTS, registry_value
 from bot.cards.blocks import (
     Block,
     Reply,
@@ -336,6 +337,7 @@ def _buttons(ref: RegistryRef, ui_base: str, *, shareable: bool) -> Block | None
         if shareable:
             elements.append(button("Share in channel", ACTION_SHARE, value=ref.path))
         elements.append(button("How to pull", ACTION_PULL, value=ref.path))
+        elements.append(button("Artifacts", ACTION_ARTIFACTS, value=registry_value(ref, 0)))
     return actions(elements) if elements else None
 
 

@@ -10,13 +10,13 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from bot.caching import RENDERED, Cache
-from bot.harness.models import Registry
 
 T = TypeVar("T")
 
 
 class RenderedCards(Generic[T]):
-    """What was rendered for a looked-up registry, the least recently used dropped past `size` entries.
+    """What was rendered for a looked-up object (a Registry, a version's facts), the least recently used
+    dropped past `size` entries.
 
     Keyed by the Registry object itself (its identity) and the other inputs. The lookup cache hands
     every request for a registry, within its lifetime, the same frozen object, and a new lookup
@@ -25,9 +25,9 @@ class RenderedCards(Generic[T]):
     """
 
     def __init__(self, size: int | None = None) -> None:
-        self._entries: Cache[tuple[Hashable, ...], tuple[Registry, T]] = Cache(RENDERED, size=size)
+        self._entries: Cache[tuple[Hashable, ...], tuple[object, T]] = Cache(RENDERED, size=size)
 
-    def get(self, registry: Registry, key: tuple[Hashable, ...], render: Callable[[], T]) -> T:
+    def get(self, registry: object, key: tuple[Hashable, ...], render: Callable[[], T]) -> T:
         """The kept rendering for `registry` and `key`, else `render()`, kept."""
         full_key = (id(registry), *key)
         entry = self._entries.get(full_key)

@@ -192,6 +192,23 @@ async def handle_pull(
     await _answer(answer, respond, replace=CHOOSE_PULL.fullmatch(str(action.get("action_id"))) is not None)
 
 
+def clicked(handler: ButtonHandler, name: str, services: Services) -> Callable[..., Awaitable[None]]:
+    """A button's listener: acknowledge the click, then run `handler` in the background."""
+
+    async def listener(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        work = handler(body, action, respond, services, Asker.from_context(context))
+        services.background.spawn(work, body=body, respond=respond, name=name)
+
+    return listener
+
+
 def register(app: AsyncApp, services: Services) -> None:
     """Register the buttons' action listeners: each acknowledges the click, then works in the
     background."""
@@ -200,18 +217,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()  # a link button: Slack opens the URL; the click still has to be acknowledged
 
     def on_click(handler: ButtonHandler, name: str) -> Callable[..., Awaitable[None]]:
-        async def listener(
-            ack: AsyncAck,
-            body: dict[str, Any],
-            action: dict[str, Any],
-            respond: Respond,
-            context: AsyncBoltContext,
-        ) -> None:
-            await ack()
-            work = handler(body, action, respond, services, Asker.from_context(context))
-            services.background.spawn(work, body=body, respond=respond, name=name)
-
-        return listener
+        return clicked(handler, name, services)
 
     listeners: dict[str | re.Pattern[str], Callable[..., Awaitable[None]]] = {
         ACTION_OPEN: on_open,

@@ -14,8 +14,9 @@ from bot.commands import DIRECT, MENTION, Surface, understand
 from bot.harness.errors import HarnessError
 from bot.listeners.needs import Needs
 from bot.parsing import find_registry_links, ref_from_url
-from bot.refs import RegistryRef
+from bot.refs import ArtifactRef, RegistryRef, VersionRef
 from bot.tasks import Lookup, Task
+from bot.tasks.artifacts import unfurl_card
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -126,7 +127,7 @@ async def handle_link_shared(
         return
     hosts = services.scope.ui_hosts
     links = event.get("links")
-    wanted: dict[str, RegistryRef] = {}
+    wanted: dict[str, RegistryRef | ArtifactRef | VersionRef] = {}
     for link in links if isinstance(links, list) else []:
         url = link.get("url") if isinstance(link, dict) else None
         if not isinstance(url, str) or url in wanted:
@@ -135,7 +136,12 @@ async def handle_link_shared(
         if ref is not None:
             wanted[url] = ref
 
-    async def card(url: str, ref: RegistryRef) -> tuple[str, dict[str, Any]] | None:
+    async def card(
+        url: str, ref: RegistryRef | ArtifactRef | VersionRef
+    ) -> tuple[str, dict[str, Any]] | None:
+        if not isinstance(ref, RegistryRef):  # an artifact or version page (issue 16)
+            compact = await unfurl_card(ref, services.deps, asker)
+            return (url, compact) if compact is not None else None
         try:
             registry = await fetch(ref, services.deps, asker=asker, surface="unfurl")
         except HarnessError as exc:
