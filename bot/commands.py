@@ -19,9 +19,11 @@ from bot.cards.listing import list_error
 from bot.finding.queries import find_term, list_query
 from bot.harness.searches import ListQuery
 from bot.names import BOT_HANDLE, SLASH_COMMAND
-from bot.parsing import InvalidScope, ScopeContext, parse_scope
+from bot.parsing import Ambiguous, InvalidScope, ScopeContext, parse_scope, parse_target
 from bot.refs import SpaceRef
 from bot.tasks import Listing, Lookup, Pull, Task
+from bot.tasks.artifacts import ArtifactLookup, VersionLookup
+from bot.tasks.targets import Resolve, task_for
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,17 @@ def _bare(text: str) -> bool:
 
 def _lookup(text: str, ctx: ScopeContext, surface: Surface) -> Understood:
     try:
-        return Lookup(parse_scope(text, ctx), bare=_bare(text))
+        if _bare(text):
+            return Lookup(parse_scope(text, ctx), bare=True)
+        try:
+            target = parse_target(text, ctx)
+        except InvalidScope:
+            return Lookup(
+                parse_scope(text, ctx)
+            )  # what parse_scope reads and parse_target refuses, or its reason
+        if isinstance(target, Ambiguous):
+            return Resolve(target)
+        return task_for(target)
     except InvalidScope as exc:
         if surface.conversational:
             return _help_reply(ctx, surface, problem=exc)
@@ -79,11 +91,15 @@ def _help(text: str, ctx: ScopeContext, surface: Surface) -> Understood:
     return _help_reply(ctx, surface)
 
 
+SHAREABLE = (Lookup, ArtifactLookup, VersionLookup, Resolve)
+"""Tasks whose answer `share` puts in the channel."""
+
+
 def _share(text: str, ctx: ScopeContext, surface: Surface) -> Understood:
     if not text.strip():
         return _help_reply(ctx, surface)  # `/har share` alone: nothing to share yet
     understood = understand(text, ctx, surface)
-    if not isinstance(understood, Lookup):
+    if not isinstance(understood, SHAREABLE):
         return understood  # help, a usage hint, or an answer only the asker sees (list, find, pull)
     return dataclasses.replace(understood, public=True)
 
@@ -125,9 +141,11 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command(
         "",
         (),
-        "<registry>",
-        "a registry's card: a name, org/name, org/project/name or a link from Harness",
-        "payments/checkout/docker-prod",
+        "<registry>[/<artifact>[:<tag>]]",
+        "a registry's card (a name, org/name, org/project/name or a link from Harness), or an artifact's or "
+        "a version's inside it (…/<artifact>, …/<artifact>:<tag>, …@sha256:<digest>, or its link); "
+        "<registry>/+/<artifact> when a name could be read both ways",
+        "payments/checkout/docker-prod/checkout-api:2.14.0",
         _lookup,
     ),
     Command(

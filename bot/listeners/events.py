@@ -13,10 +13,11 @@ from bot.cards import Reply, compact_card
 from bot.commands import DIRECT, MENTION, Surface, understand
 from bot.harness.errors import HarnessError
 from bot.listeners.needs import Needs
-from bot.parsing import find_registry_links, ref_from_url
+from bot.parsing import find_links, target_from_url
 from bot.refs import ArtifactRef, RegistryRef, VersionRef
-from bot.tasks import Lookup, Task
+from bot.tasks import Task
 from bot.tasks.artifacts import unfurl_card
+from bot.tasks.targets import task_for
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -42,9 +43,9 @@ MENTION_MARKUP = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 def _tasks_or_reply(text: str, services: Services, surface: Surface) -> list[Task] | Reply:
     """What a message asks for (the registries its links point at, first), or the reply to give at once."""
-    links = find_registry_links(text, services.scope.ui_hosts)
+    links = find_links(text, services.scope.ui_hosts)
     if links:
-        return [Lookup(ref) for _, ref in links[:MAX_LOOKUPS_PER_MESSAGE]]
+        return [task_for(ref) for _, ref in links[:MAX_LOOKUPS_PER_MESSAGE]]
     understood = understand(text, services.scope, surface)
     return understood if isinstance(understood, Reply) else [understood]
 
@@ -132,7 +133,7 @@ async def handle_link_shared(
         url = link.get("url") if isinstance(link, dict) else None
         if not isinstance(url, str) or url in wanted:
             continue
-        ref = ref_from_url(url, hosts)
+        ref = target_from_url(url, hosts)
         if ref is not None:
             wanted[url] = ref
 

@@ -1,0 +1,71 @@
+"""From what the text named to the Task that answers it: a registry, an artifact, a version, or text
+that reads more than one way (`Resolve`).
+
+`a/b/c` may be the registry `c` in project `a/b`, or an artifact in registry `b` of org `a`, or the
+artifact `b/c` in registry `a` (bot.parsing.targets). `Resolve` tries the readings in the parser's order
+(the registry reading first, so a registry that exists answers exactly as before) and answers with the
+first that Harness knows; when none does, it answers as the first reading would have (today's "I
+couldn't find a registry named …"), and says how to be exact: the `/+/` form.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.answers import Answer
+from bot.cards import Reply
+from bot.cards.blocks import context
+from bot.parsing import Ambiguous, spelled
+from bot.refs import ArtifactRef, RegistryRef, Target, VersionRef
+from bot.tasks import Lookup, Task
+from bot.tasks.artifacts import ArtifactLookup, VersionLookup
+
+if TYPE_CHECKING:
+    from bot.access import Asker
+    from bot.deps import Deps
+
+MAX_READINGS = 3
+"""Readings of one text tried at most (each costs a Harness call or two)."""
+
+
+def task_for(target: Target, *, public: bool = False) -> Task:
+    """The Task that answers with `target`'s card."""
+    if isinstance(target, VersionRef):
+        return VersionLookup(target, public=public)
+    if isinstance(target, ArtifactRef):
+        return ArtifactLookup(target, public=public)
+    return Lookup(target, public=public)
+
+
+@dataclass(frozen=True)
+class Resolve:
+    """Text that reads as several refs: the first reading Harness knows answers."""
+
+    ambiguous: Ambiguous
+    public: bool = False
+
+    @property
+    def subject(self) -> str:
+        return self.ambiguous.text
+
+    async def run(self, deps: Deps, asker: Asker, *, surface: str) -> Answer:
+        readings = self.ambiguous.readings[:MAX_READINGS]
+        first = await task_for(readings[0], public=self.public).run(deps, asker, surface=surface)
+        if first.ok:
+            return first
+        for reading in readings[1:]:
+            answer = await task_for(reading, public=self.public).run(deps, asker, surface=surface)
+            if answer.ok:
+                return answer
+        return dataclasses.replace(first, reply=_with_hint(first.reply, readings))
+
+
+def _with_hint(reply: Reply, readings: tuple[Target, ...]) -> Reply:
+    """The first reading's error, and the exact spellings of the others."""
+    others = [f"`{spelled(r)}`" for r in readings[1:] if not isinstance(r, RegistryRef)]
+    if not others:
+        return reply
+    hint = "If you meant an artifact, name it exactly: " + " or ".join(others) + "."
+    return Reply(text=f"{reply.text} {hint}", blocks=[*reply.blocks, context(hint)])
