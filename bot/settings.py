@@ -40,12 +40,28 @@ _SECRET_TEXT: Final = re.compile(r"[\x21-\x7e]+")
 
 
 def _http_url(value: str) -> str:
-    parts = urlsplit(value.strip())
+    value = value.strip()
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise ValueError("must not contain spaces, line breaks or invisible characters")
+    parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("is not an http(s) URL")
     if parts.query or parts.fragment:
         raise ValueError("must not have a query string or fragment")
-    return value.strip()
+    try:
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise ValueError("has a port that is not a number") from None
+    return value
+
+
+def _no_credentials(value: str) -> str:
+    if "@" in urlsplit(value).netloc:
+        raise ValueError(
+            "must not hold a user or password: the bot shows this address in links, or Slack's client "
+            "cannot use one (a proxy's credentials go in HTTPS_PROXY)"
+        )
+    return value
 
 
 def is_loopback(host: str) -> bool:
@@ -84,12 +100,12 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
-    slack_api_url: SecureUrlText = DEFAULT_SLACK_API_URL
+    slack_api_url: Annotated[SecureUrlText, AfterValidator(_no_credentials)] = DEFAULT_SLACK_API_URL
 
     harness_api_key: SecretStr | None = None
     harness_account_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     harness_base_url: SecureUrlText = DEFAULT_HARNESS_BASE_URL
-    harness_ui_url: HttpUrlText = DEFAULT_HARNESS_UI_URL
+    harness_ui_url: Annotated[HttpUrlText, AfterValidator(_no_credentials)] = DEFAULT_HARNESS_UI_URL
     harness_default_org: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
     harness_default_project: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
     harness_timeout: float = Field(default=5.0, gt=0, le=30)
@@ -340,15 +356,29 @@ _CREDENTIALS: Final = re.compile(r"://.*@", re.DOTALL)
 """Greedy: everything from `://` to the last `@`, so a malformed URL is masked too, conservatively."""
 
 
+_PLAIN_AUTHORITY: Final = re.compile(r"(\*\*\*@)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
+"""A host and port as a URL may show them, after any user and password were masked."""
+
+
+_HOST_TYPED: Final = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)+(/[a-z0-9._/-]*)?")
+"""A hostname (with a dot) and maybe a path, in lowercase: what people type when they forget https://."""
+
+
 def mask_url(value: str) -> str:
     """A URL-shaped value as a message may show it: everything between `://` and the last `@` (the user
-    and password, however malformed) replaced by `***`; a value with an `@` but no `://` is masked up to
-    its last `@`."""
-    if "://" in value:
-        return _CREDENTIALS.sub("://***@", value)
-    if "@" in value:
-        return "***@" + value.rpartition("@")[2]
-    return value
+    and password, however malformed) replaced by `***`, an authority that is not plainly host[:port]
+    (`https://user:pw`, say) masked whole, any query or fragment masked; text without `scheme://`
+    (perhaps a pasted password) is not shown at all."""
+    if "://" not in value:
+        # A host typed without its scheme (`slack.com`) helps to see; anything else may be a pasted secret.
+        return value if _HOST_TYPED.fullmatch(value) else "***"
+    scheme, _, rest = _CREDENTIALS.sub("://***@", value).partition("://")
+    match = re.search(r"[/?#]", rest)
+    authority, tail = (rest[: match.start()], rest[match.start() :]) if match else (rest, "")
+    if not _PLAIN_AUTHORITY.fullmatch(authority):
+        authority = "***"
+    path = re.split(r"[?#]", tail, maxsplit=1)[0]
+    return f"{scheme}://{authority}{path}{'?***' if len(path) < len(tail) else ''}"
 
 
 def url_credentials(value: str) -> list[str]:

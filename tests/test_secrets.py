@@ -271,7 +271,7 @@ def test_no_malformed_secret_in_the_output_of_the_bot_or_doctor(
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_url_credentials_are_redacted_from_log_records(logs: LogWatch, fmt: Literal["text", "json"]) -> None:
     url = f"https://user:{MASKED}@127.0.0.1:1/api/"
-    settings = make_settings(slack_api_url=url, redis_url=f"redis://user:{MASKED}@127.0.0.1:1")
+    settings = make_settings(harness_base_url=url, redis_url=f"redis://user:{MASKED}@127.0.0.1:1")
     install_redaction(settings)
     logging.getLogger("slack_sdk.web.base_client").debug("Sending a request - url: %s", url)
     logging.getLogger("httpx").debug("HTTP Request: GET %s", url)
@@ -290,8 +290,32 @@ def test_a_valid_redis_url_never_shows_its_password(logs: LogWatch) -> None:
 def test_doctor_lines_never_show_a_url_password() -> None:
     settings = make_settings(
         harness_base_url=f"https://user:{MASKED}@127.0.0.1:1/gateway",
-        harness_ui_url=f"https://user:{MASKED}@127.0.0.1:1",
     )
     line = doctor._unreachable(settings, "ConnectError").line()
     assert "https://***@127.0.0.1:1/gateway" in line
     assert MASKED not in line
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        f"https://user:{MASKED}",  # no host: the password reads as a port
+        f"https://user:{MASKED}@host?password={MASKED}",
+        f"redis://h:6379/0?password={MASKED}",
+        f"{MASKED}",  # a bare password pasted into a URL variable
+        f"https://u:{MASKED}/x@host",
+    ],
+)
+def test_every_url_shape_is_masked(value: str) -> None:
+    assert MASKED not in mask_url(value)
+
+
+@pytest.mark.parametrize("name", ["slack_api_url", "harness_ui_url"])
+def test_urls_that_slack_or_people_see_refuse_credentials(name: str) -> None:
+    with pytest.raises(ValidationError, match="must not hold a user or password"):
+        make_settings(**{name: f"https://user:{MASKED}@example.com/"})
+
+
+def test_a_port_that_is_not_a_number_is_refused_before_any_client_sees_it() -> None:
+    with pytest.raises(ValidationError, match="port that is not a number"):
+        make_settings(harness_base_url=f"https://user:{MASKED}")

@@ -35,8 +35,8 @@ def message_for(**values: str) -> str:
     ("values", "named", "example"),
     [
         ({"slack_api_url": "slack.com"}, "SLACK_API_URL='slack.com'", "https://slack.com/api/"),
-        ({"harness_base_url": "not-a-url"}, "HARNESS_BASE_URL='not-a-url'", "https://app.harness.io/gateway"),
-        ({"harness_ui_url": "harness"}, "HARNESS_UI_URL='harness'", "https://app.harness.io"),
+        ({"harness_base_url": "not-a-url"}, "HARNESS_BASE_URL='***'", "https://app.harness.io/gateway"),
+        ({"harness_ui_url": "harness"}, "HARNESS_UI_URL='***'", "https://app.harness.io"),
         ({"log_level": "loud"}, "LOG_LEVEL='loud'", "DEBUG, INFO, WARNING or ERROR"),
         ({"port": "abc"}, "PORT='abc'", "such as 3000"),
         ({"harness_timeout": "soon"}, "HARNESS_TIMEOUT='soon'", "such as 5"),
