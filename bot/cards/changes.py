@@ -18,8 +18,8 @@ from typing import Final, Literal
 from bot.cards.blocks import Block, Reply, actions, button, context, section
 from bot.cards.text import (
     BUTTON_VALUE_LIMIT,
-    FALLBACK_LIMIT,
     COMMAND,
+    FALLBACK_LIMIT,
     SEP,
     URL_LIMIT,
     code,
@@ -113,10 +113,7 @@ def change_message(changes: Sequence[Change], *, ui_base: str) -> Reply:
     if not changes:
         raise ValueError("a change message needs a change")
     newest = changes[-1]
-    if len(changes) == 1:
-        text = change_line(newest)
-    else:
-        text = _burst_line(changes)
+    text = change_line(newest) if len(changes) == 1 else _burst_line(changes)
     blocks: list[Block] = [section(text)]
     if len(changes) > 1:
         blocks.append(context("Every version is in the thread."))
