@@ -14,7 +14,6 @@ from bot.harness.webhooks import (
     WebhookMissing,
     WebhookRequest,
     new_identifier,
-    new_token,
     webhook_request,
 )
 from bot.refs import RegistryRef
@@ -53,7 +52,7 @@ async def test_create_sends_the_spec_body_with_a_masked_token_header(
     client: HarnessClient, sandbox: HarnessStandIn
 ) -> None:
     identifier = new_identifier()
-    token = new_token()
+    token = "tok-" + new_identifier()
     made = await client.create_webhook(REF, request_for(identifier, token))
     assert made.identifier == identifier
     assert made.triggers == ["ARTIFACT_CREATION", "ARTIFACT_DELETION"]

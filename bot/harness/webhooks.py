@@ -215,11 +215,6 @@ def new_identifier() -> str:
     return IDENTIFIER_PREFIX + secrets.token_hex(8)
 
 
-def new_token() -> str:
-    """A fresh per-webhook token (256 bits, URL-safe): sent by Harness in the masked `X-Harbot-Token`."""
-    return secrets.token_urlsafe(32)
-
-
 def webhook_request(
     *,
     identifier: str,
