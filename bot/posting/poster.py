@@ -239,10 +239,10 @@ class Poster:
 
     async def _call(self, channel: str, method: str, **arguments: Any) -> dict[str, Any]:
         """One Web API call in the channel's next slot; the answer, or _Defer / _Gone / _Refused."""
-        wait = self._next_slot.get(channel, 0.0) - time.monotonic()
-        if wait > MAX_WAIT:
-            raise _Defer(wait, "rate")
-        if wait > 0:
+        slot = self._next_slot.get(channel, 0.0)
+        if slot - time.monotonic() > MAX_WAIT:
+            raise _Defer(slot - time.monotonic(), "rate")
+        while (wait := slot - time.monotonic()) > 0:  # the loop's timer may wake a hair early
             await asyncio.sleep(wait)
         self._next_slot[channel] = time.monotonic() + self._interval
         self.calls.append((channel, method, time.monotonic()))

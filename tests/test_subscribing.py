@@ -1,0 +1,105 @@
+"""Subscribing against the Harness stand-in and a real SQLite store: one webhook per registry, shared,
+created with a masked token and the operator's secret, deleted with the last subscription; a key that may
+not edit the registry stores nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.harness.client import HarnessClient
+from bot.harness.webhooks import TOKEN_HEADER, CannotManageWebhooks
+from bot.parsing.globs import Filter
+from bot.posting.subscribing import Subscriber, delivery_url
+from bot.refs import RegistryRef
+from bot.store import Store, token_matches
+from devtools.harness import HarnessStandIn
+from devtools.registries import ACCOUNT, API_KEY, registries
+
+VIRTUAL = next(r for r in registries() if (r.data.get("config") or {}).get("type") == "VIRTUAL")
+REF = RegistryRef(account=ACCOUNT, org=VIRTUAL.org, project=VIRTUAL.project, registry=VIRTUAL.name)
+PUBLIC = "https://harbot.example.com"
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    instance = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'harbot.db'}")
+    await instance.start()
+    yield instance
+    await instance.aclose()
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[HarnessStandIn]:
+    server = HarnessStandIn.sandbox(slow_seconds=1.0)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def subscriber(store: Store, sandbox: HarnessStandIn) -> AsyncIterator[Subscriber]:
+    client = HarnessClient(
+        base_url=sandbox.base_url, api_key=API_KEY, timeout=1.0, deadline=3.0, backoff=0.01
+    )
+    yield Subscriber(store=store, harness=client, public_url=PUBLIC, secret_identifier="harbot_secret")
+    await client.aclose()
+
+
+async def test_the_first_subscription_creates_the_registrys_webhook(
+    subscriber: Subscriber, sandbox: HarnessStandIn, store: Store
+) -> None:
+    done = await subscriber.subscribe(channel="C1", ref=REF, wanted=Filter(), user="U1")
+    assert done.new
+    assert done.created_webhook
+    (hook,) = sandbox.webhooks.of(REF.path)
+    assert hook.body["url"] == delivery_url(PUBLIC, hook.identifier)
+    assert hook.body["secretIdentifier"] == "harbot_secret"
+    (header,) = hook.body["extraHeaders"]
+    assert header["key"] == TOKEN_HEADER
+    assert header["masked"] is True
+    async with store.transaction() as tx:
+        stored = await tx.webhooks.for_registry(REF.path)
+    assert stored is not None
+    assert stored.identifier == hook.identifier
+    assert token_matches(header["value"], stored.token_hash)
+    assert header["value"] not in stored.token_hash
+
+
+async def test_channels_share_the_webhook_and_the_last_unsubscribe_deletes_it(
+    subscriber: Subscriber, sandbox: HarnessStandIn, store: Store
+) -> None:
+    one = await subscriber.subscribe(channel="C1", ref=REF, wanted=Filter(), user="U1")
+    two = await subscriber.subscribe(channel="C2", ref=REF, wanted=Filter("web-*"), user="U2")
+    assert not two.created_webhook
+    assert len(sandbox.webhooks.of(REF.path)) == 1
+    assert await subscriber.unsubscribe(one.subscription.id, channel="C2") is None  # not C2's
+    assert await subscriber.unsubscribe(one.subscription.id, channel="C1") is not None
+    assert len(sandbox.webhooks.of(REF.path)) == 1
+    assert await subscriber.unsubscribe(two.subscription.id, channel="C2") is not None
+    assert sandbox.webhooks.of(REF.path) == []
+    async with store.transaction() as tx:
+        assert await tx.webhooks.for_registry(REF.path) is None
+
+
+async def test_subscribing_again_is_the_same_subscription(subscriber: Subscriber) -> None:
+    first = await subscriber.subscribe(channel="C1", ref=REF, wanted=Filter(), user="U1")
+    again = await subscriber.subscribe(
+        channel="C1", ref=REF, wanted=Filter(pushes=True, deletes=False), user="U1"
+    )
+    assert not again.new
+    assert again.subscription.id == first.subscription.id
+    assert again.subscription.deletes is False
+
+
+async def test_a_key_that_may_not_edit_the_registry_stores_nothing(
+    subscriber: Subscriber, sandbox: HarnessStandIn, store: Store
+) -> None:
+    sandbox.webhooks.read_only.add(REF.path)
+    with pytest.raises(CannotManageWebhooks):
+        await subscriber.subscribe(channel="C1", ref=REF, wanted=Filter(), user="U1")
+    async with store.transaction() as tx:
+        assert await tx.webhooks.all() == []
+        assert await tx.subscriptions.for_channel("C1") == []
