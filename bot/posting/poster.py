@@ -36,7 +36,7 @@ from bot.cards.changes import Change, burst_thread, change_message
 from bot.posting.fanout import change_of
 
 if TYPE_CHECKING:
-    from bot.store import EventRecord, PostRecord, Store
+    from bot.store import EventRecord, PostRecord, Store, Transaction
 
 logger = logging.getLogger(__name__)
 
@@ -192,14 +192,23 @@ class Poster:
         earlier: list[Change] = []
         parent: str | None = None
         if key is not None:
+            # The group's other posts: those posted make the message so far; those still pending (not due
+            # yet, or not claimed in this round) join this one, so a burst is one call, not one each.
+            # `group` grows in place: a failure below defers the joined ones too.
+            claimed = {item.post.id for item in group}
             async with self._store.transaction() as tx:
                 for post in await tx.posts.in_group(key):
-                    if post.state == "posted" and post.id not in {i.post.id for i in group}:
-                        event = await tx.events.get(post.event_id)
-                        change = change_of(event) if event is not None else None
-                        if change is not None:
-                            earlier.append(change)
+                    if post.id in claimed or post.state == "failed":
+                        continue
+                    event = await tx.events.get(post.event_id)
+                    change = change_of(event) if event is not None else None
+                    if change is None or event is None:
+                        continue
+                    if post.state == "posted":
+                        earlier.append(change)
                         parent = parent or post.slack_ts
+                    elif await self._wanted(tx, post):
+                        group.append(_Item(post, event, change))
         new = [item.change for item in sorted(group, key=lambda i: (i.event.at, i.event.id))]
         every = [*earlier, *new]
         message = change_message(every, ui_base=self._ui_base).as_kwargs()
@@ -236,6 +245,14 @@ class Poster:
             except (_Gone, _Refused) as exc:
                 logger.warning("slack thread reply not posted channel=%s reason=%s", channel, exc)
                 return
+
+    @staticmethod
+    async def _wanted(tx: Transaction, post: PostRecord) -> bool:
+        """Whether a pending post is still wanted: its subscription (if it names one) is active."""
+        if post.subscription_id is None:
+            return True
+        subscription = await tx.subscriptions.get(post.subscription_id)
+        return subscription is not None and subscription.active
 
     async def _call(self, channel: str, method: str, **arguments: Any) -> dict[str, Any]:
         """One Web API call in the channel's next slot; the answer, or _Defer / _Gone / _Refused."""
