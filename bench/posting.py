@@ -140,13 +140,15 @@ def report(
     worst = max((worst_second(list(times)) for times in per_channel.values()), default=0)
     calls = sum(len(times) for times in per_channel.values())
     print(
-        f"events {len(events)} stored in {stored_s:.1f}s, {args.channels} channels, Slack in trouble {args.trouble:.0f}s"
+        f"events {len(events)} stored in {stored_s:.1f}s, {args.channels} channels, "
+        f"Slack in trouble {args.trouble:.0f}s"
     )
     print(f"  Web API calls {calls} (refused while in trouble: {refused})")
     print(f"  most calls to one channel in any second: {worst} (Slack's limit: about 1)")
     print(f"  events lost: {lost + missing_channels * len(events)}; parent messages posted twice: {twice}")
     print(
-        f"  outbox drained {drained_s:.1f}s after posting began ({drained_s - args.trouble:.1f}s after Slack recovered)"
+        f"  outbox drained {drained_s:.1f}s after posting began "
+        f"({drained_s - args.trouble:.1f}s after Slack recovered)"
     )
 
 
