@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -15,13 +16,33 @@ from bot.posting.fanout import queue_posts
 from bot.posting.poster import Poster
 from bot.refs import RegistryRef
 from bot.store import EventRecord, NewEvent, Store
-from devtools.slack import SlackStandIn, arguments
+from devtools.slack import SlackStandIn
 
 REF = RegistryRef(account="acc_test", org="payments", project="checkout", registry="docker-prod")
 UI = "https://app.harness.io"
 NOW = datetime.now(UTC)
 ROUNDS = 30
 """The most poster rounds a test runs: a bound, not a timing."""
+
+
+class Slack(SlackStandIn):
+    """The stand-in, keeping the messages it took (`ok`), apart from the calls it refused."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taken: list[tuple[str, dict[str, Any]]] = []
+
+    def answered(self, method: str, args: dict[str, Any], result: dict[str, Any]) -> None:
+        if result.get("ok"):
+            self.taken.append((method, args))
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[Slack]:
+    server = Slack()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @dataclass
@@ -52,7 +73,7 @@ def gone() -> Gone:
 
 
 @pytest.fixture
-def poster(store: Store, slack: SlackStandIn, session: aiohttp.ClientSession, gone: Gone) -> Poster:
+def poster(store: Store, slack: Slack, session: aiohttp.ClientSession, gone: Gone) -> Poster:
     web = Poster.client(session, api_url=slack.api_url, bot_token="xoxb-test")
     return Poster(store=store, web=web, ui_base=UI, rate=50.0, on_channel_gone=gone)
 
@@ -98,12 +119,13 @@ async def drain(poster: Poster, *, later: timedelta = timedelta(0)) -> None:
     raise AssertionError("posts still pending after every round")
 
 
-def posted(slack: SlackStandIn, method: str = "chat.postMessage") -> list[dict[str, object]]:
-    return [args for call in slack.api_calls(method) if (args := arguments(call)) is not None]
+def posted(slack: Slack, method: str = "chat.postMessage") -> list[dict[str, Any]]:
+    """The messages Slack took, in order."""
+    return [args for called, args in slack.taken if called == method]
 
 
 async def test_a_push_is_posted_once_to_each_subscribed_channel(
-    store: Store, poster: Poster, slack: SlackStandIn
+    store: Store, poster: Poster, slack: Slack
 ) -> None:
     await subscribe(store, "C1")
     await subscribe(store, "C2")
@@ -117,7 +139,7 @@ async def test_a_push_is_posted_once_to_each_subscribed_channel(
     assert "`payments-api:1.4.2` pushed to docker-prod by Alice" in str(messages[0]["blocks"])
 
 
-async def test_filters_decide_who_hears(store: Store, poster: Poster, slack: SlackStandIn) -> None:
+async def test_filters_decide_who_hears(store: Store, poster: Poster, slack: Slack) -> None:
     await subscribe(store, "C1", artifact_glob="web-*")
     await subscribe(store, "C2", pushes=False)
     await arrive(store, "payments-api", "1")
@@ -129,7 +151,7 @@ async def test_filters_decide_who_hears(store: Store, poster: Poster, slack: Sla
 
 
 async def test_a_burst_is_one_message_updated_in_place_with_the_list_in_its_thread(
-    store: Store, poster: Poster, slack: SlackStandIn
+    store: Store, poster: Poster, slack: Slack
 ) -> None:
     await subscribe(store, "C1")
     for n in range(5):
@@ -153,7 +175,7 @@ async def test_a_burst_is_one_message_updated_in_place_with_the_list_in_its_thre
 
 
 async def test_slack_in_trouble_loses_nothing_and_posts_nothing_twice(
-    store: Store, poster: Poster, slack: SlackStandIn
+    store: Store, poster: Poster, slack: Slack
 ) -> None:
     await subscribe(store, "C1")
     slack.api_failures = [(503, {}), (503, {}), (429, {"Retry-After": "1"}), (502, {})]
@@ -164,7 +186,7 @@ async def test_slack_in_trouble_loses_nothing_and_posts_nothing_twice(
     assert sorted(t[t.index("app-") : t.index("app-") + 5] for t in texts) == ["app-0", "app-1", "app-2"]
 
 
-async def test_a_429_waits_for_retry_after(store: Store, poster: Poster, slack: SlackStandIn) -> None:
+async def test_a_429_waits_for_retry_after(store: Store, poster: Poster, slack: Slack) -> None:
     await subscribe(store, "C1")
     slack.api_failures = [(429, {"Retry-After": "30"})]
     await arrive(store, "app", "1")
@@ -179,7 +201,7 @@ async def test_a_429_waits_for_retry_after(store: Store, poster: Poster, slack: 
 
 @pytest.mark.parametrize("state", ["is_archived", "not_in_channel", "channel_not_found"])
 async def test_a_channel_gone_ends_its_subscriptions(
-    store: Store, poster: Poster, slack: SlackStandIn, gone: Gone, state: str
+    store: Store, poster: Poster, slack: Slack, gone: Gone, state: str
 ) -> None:
     await subscribe(store, "C1")
     await subscribe(store, "C2")
@@ -191,10 +213,15 @@ async def test_a_channel_gone_ends_its_subscriptions(
         assert len(await tx.subscriptions.for_channel("C2")) == 1
     assert gone.calls == [("C1", [REF.path])]
     assert [m["channel"] for m in posted(slack)] == ["C2"]
+    tried = len(slack.api_calls("chat.postMessage"))
+    await arrive(store, "app", "2")
+    await drain(poster)
+    assert {args["channel"] for _, args in slack.taken} == {"C2"}
+    assert [c for c in slack.api_calls("chat.postMessage")[tried:] if "C1" in c.body.decode()] == []
 
 
 async def test_a_post_whose_subscription_ended_is_dropped(
-    store: Store, poster: Poster, slack: SlackStandIn
+    store: Store, poster: Poster, slack: Slack
 ) -> None:
     subscription = await subscribe(store, "C1")
     await arrive(store, "app", "1")
@@ -205,7 +232,7 @@ async def test_a_post_whose_subscription_ended_is_dropped(
 
 
 async def test_calls_to_one_channel_keep_to_the_rate(
-    store: Store, poster: Poster, slack: SlackStandIn
+    store: Store, poster: Poster, slack: Slack
 ) -> None:
     await subscribe(store, "C1")
     await subscribe(store, "C2")

@@ -254,7 +254,7 @@ class Poster:
         subscription = await tx.subscriptions.get(post.subscription_id)
         return subscription is not None and subscription.active
 
-    async def _call(self, channel: str, method: str, **arguments: Any) -> dict[str, Any]:
+    async def _call(self, channel: str, method: str, /, **arguments: Any) -> dict[str, Any]:
         """One Web API call in the channel's next slot; the answer, or _Defer / _Gone / _Refused."""
         slot = self._next_slot.get(channel, 0.0)
         if slot - time.monotonic() > MAX_WAIT:
