@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 RATE: Final = 1.0
 """Slack calls per second per channel (Slack's own limit for posting is about one a second)."""
+INTERVAL_MARGIN: Final = 1.03
 LEASE: Final = timedelta(seconds=120)
 BATCH: Final = 200
 POLL: Final = 1.0
@@ -101,12 +102,15 @@ class Poster:
         self._store = store
         self._web = web
         self._ui_base = ui_base
-        self._interval = 1.0 / rate
+        # A hair over 1/rate: Slack counts arrivals, which jitter by a few milliseconds.
+        self._interval = 1.0 / rate * INTERVAL_MARGIN
         self._lease = lease
         self._batch = batch
         self._on_channel_gone = on_channel_gone
         self._next_slot: dict[str, float] = {}
         self._wake = asyncio.Event()
+        self._marked: set[int] = set()
+        """Posts marked posted in this round: a failure later in their group leaves them be."""
         self._task: asyncio.Task[None] | None = None
         self.calls: list[tuple[str, str, float]] = []
         """(channel, method, monotonic time) of every Slack call made: what the bench and tests read."""
@@ -147,6 +151,7 @@ class Poster:
     async def run_once(self, *, now: datetime | None = None) -> int:
         """One round: claim what is due and post it. How many posts were claimed."""
         now = now or datetime.now(UTC)
+        self._marked.clear()
         items: dict[str, list[_Item]] = defaultdict(list)
         async with self._store.transaction() as tx:
             claimed = await tx.posts.claim(now=now, lease=self._lease, limit=self._batch)
@@ -168,6 +173,9 @@ class Poster:
             await asyncio.gather(*(self._channel(channel, work) for channel, work in items.items()))
         return len(claimed)
 
+    def _unposted(self, groups: Sequence[list[_Item]]) -> list[_Item]:
+        return [item for group in groups for item in group if item.post.id not in self._marked]
+
     async def _channel(self, channel: str, items: list[_Item]) -> None:
         groups: dict[str, list[_Item]] = defaultdict(list)
         for item in items:
@@ -178,13 +186,13 @@ class Poster:
             try:
                 await self._group(channel, group)
             except _Defer as defer:
-                await self._defer(channel, [i for g in (group, *pending) for i in g], defer)
+                await self._defer(channel, self._unposted([group, *pending]), defer)
                 return
             except _Gone as gone:
-                await self._gone(channel, [i for g in (group, *pending) for i in g], gone.error)
+                await self._gone(channel, self._unposted([group, *pending]), gone.error)
                 return
             except _Refused as refused:
-                await self._drop(group, refused.error)
+                await self._drop(self._unposted([group]), refused.error)
 
     async def _group(self, channel: str, group: list[_Item]) -> None:
         """Post (or update) one group's message, and its thread when it holds more than one version."""
@@ -210,41 +218,36 @@ class Poster:
                     elif await self._wanted(tx, post):
                         group.append(_Item(post, event, change))
         new = [item.change for item in sorted(group, key=lambda i: (i.event.at, i.event.id))]
+        earlier.sort(key=lambda change: change.at)
         every = [*earlier, *new]
         message = change_message(every, ui_base=self._ui_base).as_kwargs()
+        ordered = sorted(group, key=lambda i: (i.event.at, i.event.id))
+        rest = ordered
         if parent is None:
             answer = await self._call(
                 channel, "chat.postMessage", channel=channel, unfurl_links=False, **message
             )
             parent = str(answer.get("ts") or "")
+            # The message exists from here on: its first post holds its ts, so a retry updates it instead
+            # of posting it again; the others are posted once they are in the thread.
+            await self._mark(ordered[:1], parent)
+            rest = ordered[1:]
         else:
             await self._call(channel, "chat.update", channel=channel, ts=parent, **message)
-        # Marked at once: from here on a retry would post the message twice. The thread is the detail.
-        posted_at = datetime.now(UTC)
-        async with self._store.transaction() as tx:
-            for item in group:
-                await tx.posts.mark_posted(item.post.id, slack_ts=parent, at=posted_at)
         if len(every) > 1:
             listed = every if len(earlier) <= 1 else new
-            await self._thread(channel, parent, listed)
+            thread = burst_thread(listed).as_kwargs()
+            await self._call(channel, "chat.postMessage", channel=channel, thread_ts=parent, **thread)
+        await self._mark(rest, parent)
 
-    async def _thread(self, channel: str, parent: str, changes: list[Change]) -> None:
-        """Add versions to a burst's thread; one more try after a short Retry-After, then let it be."""
-        thread = burst_thread(changes).as_kwargs()
-        for attempt in (1, 2):
-            try:
-                await self._call(channel, "chat.postMessage", channel=channel, thread_ts=parent, **thread)
-                return
-            except _Defer as defer:
-                if attempt == 2 or defer.seconds > MAX_WAIT:
-                    logger.warning(
-                        "slack thread reply not posted channel=%s reason=%s", channel, defer.reason
-                    )
-                    return
-                await asyncio.sleep(defer.seconds or self._interval)
-            except (_Gone, _Refused) as exc:
-                logger.warning("slack thread reply not posted channel=%s reason=%s", channel, exc)
-                return
+    async def _mark(self, items: Sequence[_Item], ts: str) -> None:
+        if not items:
+            return
+        at = datetime.now(UTC)
+        async with self._store.transaction() as tx:
+            for item in items:
+                await tx.posts.mark_posted(item.post.id, slack_ts=ts, at=at)
+        self._marked.update(item.post.id for item in items)
 
     @staticmethod
     async def _wanted(tx: Transaction, post: PostRecord) -> bool:
