@@ -220,9 +220,7 @@ async def test_a_channel_gone_ends_its_subscriptions(
     assert [c for c in slack.api_calls("chat.postMessage")[tried:] if "C1" in c.body.decode()] == []
 
 
-async def test_a_post_whose_subscription_ended_is_dropped(
-    store: Store, poster: Poster, slack: Slack
-) -> None:
+async def test_a_post_whose_subscription_ended_is_dropped(store: Store, poster: Poster, slack: Slack) -> None:
     subscription = await subscribe(store, "C1")
     await arrive(store, "app", "1")
     async with store.transaction() as tx:
@@ -231,9 +229,7 @@ async def test_a_post_whose_subscription_ended_is_dropped(
     assert posted(slack) == []
 
 
-async def test_calls_to_one_channel_keep_to_the_rate(
-    store: Store, poster: Poster, slack: Slack
-) -> None:
+async def test_calls_to_one_channel_keep_to_the_rate(store: Store, poster: Poster, slack: Slack) -> None:
     await subscribe(store, "C1")
     await subscribe(store, "C2")
     for n in range(6):
