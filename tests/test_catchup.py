@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from bot.store import NewEvent, Store, WebhookRecord
 
 from bot.harness.client import HarnessClient
 from bot.parsing.globs import Filter
@@ -17,7 +18,6 @@ from bot.posting.catchup import catch_up
 from bot.posting.fanout import queue_posts
 from bot.posting.subscribing import Subscriber
 from bot.refs import RegistryRef
-from bot.store import NewEvent, Store, WebhookRecord
 from devtools.harness import HarnessStandIn
 from devtools.registries import ACCOUNT, API_KEY, registries
 

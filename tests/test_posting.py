@@ -3,6 +3,7 @@ bursts coalesced and updated in place, Slack's 429 and 503 survived, channels go
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -11,11 +12,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+from bot.store import EventRecord, NewEvent, Store
 
 from bot.posting.fanout import queue_posts
 from bot.posting.poster import Poster
 from bot.refs import RegistryRef
-from bot.store import EventRecord, NewEvent, Store
 from devtools.slack import SlackStandIn
 
 REF = RegistryRef(account="acc_test", org="payments", project="checkout", registry="docker-prod")
@@ -113,7 +114,7 @@ async def drain(poster: Poster, *, later: timedelta = timedelta(0)) -> None:
     """Rounds until nothing is pending, each at a moment past every retry's due time."""
     for round_ in range(ROUNDS):
         await poster.run_once(now=datetime.now(UTC) + later * (round_ + 1))
-        async with poster._store.transaction() as tx:  # noqa: SLF001 (the test's own store)
+        async with poster._store.transaction() as tx:
             if not await tx.posts.pending_count():
                 return
     raise AssertionError("posts still pending after every round")
@@ -238,4 +239,4 @@ async def test_calls_to_one_channel_keep_to_the_rate(store: Store, poster: Poste
     for channel in ("C1", "C2"):
         times = [at for where, _, at in poster.calls if where == channel]
         assert len(times) == 6
-        assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 1 / 50
+        assert min(b - a for a, b in itertools.pairwise(times)) >= 1 / 50

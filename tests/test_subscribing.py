@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from bot.store import Store, token_matches
 
 from bot.harness.client import HarnessClient
 from bot.harness.webhooks import TOKEN_HEADER, CannotManageWebhooks
 from bot.parsing.globs import Filter
 from bot.posting.subscribing import Subscriber, delivery_url
 from bot.refs import RegistryRef
-from bot.store import Store, token_matches
 from devtools.harness import HarnessStandIn
 from devtools.registries import ACCOUNT, API_KEY, registries
 
