@@ -3,6 +3,7 @@ bursts coalesced and updated in place, Slack's 429 and 503 survived, channels go
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -240,3 +241,45 @@ async def test_calls_to_one_channel_keep_to_the_rate(store: Store, poster: Poste
         times = [at for where, _, at in poster.calls if where == channel]
         assert len(times) == 6
         assert min(b - a for a, b in itertools.pairwise(times)) >= 1 / 50
+
+
+async def test_two_instances_post_each_event_once(
+    store: Store, slack: Slack, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    other = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'harbot.db'}")  # a second process's engine
+    web = Poster.client(session, api_url=slack.api_url, bot_token="xoxb-test")
+    first = Poster(store=store, web=web, ui_base=UI, rate=50.0, batch=4)
+    second = Poster(store=other, web=web, ui_base=UI, rate=50.0, batch=4)
+    await subscribe(store, "C1")
+    await subscribe(store, "C2")
+    for n in range(12):
+        await arrive(store, f"app-{n:02d}", "1")
+    for _ in range(ROUNDS):
+        await asyncio.gather(first.run_once(), second.run_once())
+        async with store.transaction() as tx:
+            if not await tx.posts.pending_count():
+                break
+    await other.aclose()
+    for channel in ("C1", "C2"):
+        names = sorted(str(m["text"]).split(":")[0] for m in posted(slack) if m["channel"] == channel)
+        assert names == [f"app-{n:02d}" for n in range(12)]
+
+
+async def test_a_restart_mid_burst_loses_nothing_and_posts_nothing_twice(
+    store: Store, slack: Slack, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    web = Poster.client(session, api_url=slack.api_url, bot_token="xoxb-test")
+    before = Poster(store=store, web=web, ui_base=UI, rate=50.0, batch=3)
+    await subscribe(store, "C1")
+    for n in range(10):
+        await arrive(store, f"app-{n:02d}", "1")
+    await before.run_once()  # three posted
+    async with store.transaction() as tx:  # three more claimed, then the process dies before posting them
+        died_holding = await tx.posts.claim(now=datetime.now(UTC), lease=timedelta(seconds=120), limit=3)
+    assert len(died_holding) == 3
+    restarted = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'harbot.db'}")
+    after = Poster(store=restarted, web=web, ui_base=UI, rate=50.0)
+    await drain(after, later=timedelta(seconds=121))
+    await restarted.aclose()
+    names = [str(m["text"]).split(":")[0] for m in posted(slack)]
+    assert sorted(names) == [f"app-{n:02d}" for n in range(10)]
