@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import IntegrityError
 
 from bot.harness.webhooks import new_identifier, webhook_request
@@ -27,6 +30,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+NOT_IN_CHANNEL: Final = (
+    "I'm not in this channel, so I couldn't post what changed here: invite me with `/invite @harbot` "
+    "(or add me from the channel's details), then subscribe again."
+)
 RECEIVER_PATH: Final = "/harness/webhooks/"
 """Where the bot's HTTP server receives deliveries: PUBLIC_URL + this + the webhook identifier."""
 
@@ -147,3 +154,23 @@ class Subscriber:
             await self._create_webhook(ref)
             return False
         return True
+
+
+async def channel_problem(web: AsyncWebClient, channel: str) -> str | None:
+    """Why the bot could not post to `channel` (conversations.info), as a sentence; None when it can, or
+    when Slack does not say (the first post will tell, and end the subscription if need be)."""
+    try:
+        answer = await web.conversations_info(channel=channel)
+    except SlackApiError as exc:
+        error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+        if error == "channel_not_found":
+            return NOT_IN_CHANNEL
+        return None
+    except (aiohttp.ClientError, TimeoutError):
+        return None
+    info = answer.get("channel") or {}
+    if info.get("is_archived"):
+        return "This channel is archived: I can't post here."
+    if info.get("is_member") is False and not info.get("is_im"):
+        return NOT_IN_CHANNEL
+    return None
