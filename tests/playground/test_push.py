@@ -53,7 +53,12 @@ async def test_a_push_is_delivered_to_the_registrys_webhook(playground: Playgrou
             "enabled": True,
             "insecure": False,
         }
-        playground.sandbox.webhooks._create(VIRTUAL.ref, body)
+        hooks = f"{playground.sandbox.base_url}/har/api/v1/registry/{VIRTUAL.ref}/webhooks"
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(hooks, json=body, headers={"x-api-key": API_KEY}) as made,
+        ):
+            assert made.status == 201  # as a subscribe would have made it
         status, answer = await push(
             playground,
             registry=VIRTUAL.ref,
