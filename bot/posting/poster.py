@@ -33,6 +33,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards.changes import Change, burst_thread, change_message
+from bot.metrics import record_event_posts, set_posts_pending
 from bot.posting.fanout import change_of
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ class Poster:
         self._on_channel_gone = on_channel_gone
         self._next_slot: dict[str, float] = {}
         self._wake = asyncio.Event()
+        self._counted = False
         self._marked: set[int] = set()
         """Posts marked posted in this round: a failure later in their group leaves them be."""
         self._task: asyncio.Task[None] | None = None
@@ -171,6 +173,10 @@ class Poster:
                     items[post.channel].append(_Item(post, event, change))
         if items:
             await asyncio.gather(*(self._channel(channel, work) for channel, work in items.items()))
+        if claimed or not self._counted:
+            async with self._store.transaction() as tx:
+                set_posts_pending(await tx.posts.pending_count())
+            self._counted = True
         return len(claimed)
 
     def _unposted(self, groups: Sequence[list[_Item]]) -> list[_Item]:
@@ -248,6 +254,7 @@ class Poster:
             for item in items:
                 await tx.posts.mark_posted(item.post.id, slack_ts=ts, at=at)
         self._marked.update(item.post.id for item in items)
+        record_event_posts("posted", len(items))
 
     @staticmethod
     async def _wanted(tx: Transaction, post: PostRecord) -> bool:
@@ -302,6 +309,7 @@ class Poster:
             for item in items:
                 seconds = defer.seconds or _backoff(item.post.attempts)
                 await tx.posts.retry_at(item.post.id, at=now + timedelta(seconds=seconds), error=defer.reason)
+        record_event_posts("deferred", len(items))
         logger.info("slack posts deferred channel=%s posts=%d reason=%s", channel, len(items), defer.reason)
 
     async def _gone(self, channel: str, items: list[_Item], error: str) -> None:
@@ -310,6 +318,7 @@ class Poster:
             registries = await tx.subscriptions.end_channel(channel, at=now)
             for item in items:
                 await tx.posts.mark_failed(item.post.id, error=error)
+        record_event_posts("channel_gone", len(items))
         logger.warning(
             "slack channel %s stopped taking messages (%s): its subscriptions ended", channel, error
         )
@@ -320,6 +329,7 @@ class Poster:
         async with self._store.transaction() as tx:
             for item in items:
                 await tx.posts.mark_failed(item.post.id, error=error)
+        record_event_posts("dropped", len(items))
         logger.error("slack refused a change message (%s): dropped %d post(s)", error, len(items))
 
 
