@@ -11,6 +11,7 @@ from bot.harness.lookups import RegistryLookups
 from bot.harness.searches import RegistrySearches
 from bot.logs import install_redaction
 from bot.parsing import ScopeContext
+from bot.posting.service import PostingService
 from bot.settings import Settings
 from bot.slack.connection import SlackConnection
 from bot.slack.failures import handle_error
@@ -32,15 +33,21 @@ class Services:
     """What instances share (Redis when REDIS_URL is set): event ids answered, the registry cache."""
     searches: RegistrySearches
     """Lists, searches and client set-up steps, briefly cached and coalesced (bot.finding)."""
+    posting: PostingService | None = None
+    """Subscriptions, the poster and catching up (bot.posting), when a database is configured."""
 
     async def start(self) -> None:
         """Connect to Redis (when set) and open the connections that need a running event loop."""
         await self.state.start()
         await self.slack.open()
+        if self.posting is not None:
+            await self.posting.start()
 
     async def aclose(self) -> None:
         """Give answers under way their grace period, then close Harness, Redis and Slack connections."""
         await self.background.aclose()
+        if self.posting is not None:
+            await self.posting.aclose()
         await self.lookups.aclose()
         await self.state.aclose()
         await self.slack.aclose()
