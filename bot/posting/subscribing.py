@@ -160,7 +160,8 @@ async def channel_problem(web: AsyncWebClient, channel: str) -> str | None:
     """Why the bot could not post to `channel` (conversations.info), as a sentence; None when it can, or
     when Slack does not say (the first post will tell, and end the subscription if need be)."""
     try:
-        answer = await web.conversations_info(channel=channel)
+        # A form POST: Slack takes JSON bodies for write methods only.
+        answer = await web.api_call("conversations.info", data={"channel": channel})
     except SlackApiError as exc:
         error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
         if error == "channel_not_found":
