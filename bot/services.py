@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.access import AccessPolicy
 from bot.background import Background
@@ -11,11 +12,13 @@ from bot.harness.lookups import RegistryLookups
 from bot.harness.searches import RegistrySearches
 from bot.logs import install_redaction
 from bot.parsing import ScopeContext
-from bot.posting.service import PostingService
 from bot.settings import Settings
 from bot.slack.connection import SlackConnection
 from bot.slack.failures import handle_error
 from bot.state import SharedState
+
+if TYPE_CHECKING:
+    from bot.posting.service import PostingService
 
 
 @dataclass(frozen=True)

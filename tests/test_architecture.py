@@ -53,7 +53,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "slack",
     },
     "slack": {"cards", "listeners", "metrics", "services"},
-    "posting": {"refs", "parsing", "cards", "harness", "store"},
+    "posting": {"refs", "parsing", "cards", "harness", "store", "metrics"},
 }
 
 
