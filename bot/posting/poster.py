@@ -48,6 +48,8 @@ LEASE: Final = timedelta(seconds=120)
 BATCH: Final = 200
 POLL: Final = 1.0
 """Seconds between rounds when nothing is due (a `poke` starts one at once)."""
+MAX_IDLE: Final = 30.0
+"""The longest pause between rounds while they keep failing."""
 MAX_WAIT: Final = 5.0
 """The longest a round waits for a channel's next slot; longer, and the posts are left for a later round."""
 MAX_BACKOFF: Final = 300.0
@@ -139,16 +141,21 @@ class Poster:
             self._task = None
 
     async def _loop(self) -> None:
+        failures = 0
         while True:
             try:
                 worked = await self.run_once()
+                failures = 0
             except Exception:
-                logger.exception("poster round failed; trying again")
+                # The database away, most likely: say so once a while, not once a second.
+                failures += 1
+                if failures in (1, 10) or failures % 100 == 0:
+                    logger.exception("poster round failed (%d in a row); trying again", failures)
                 worked = 0
             if not worked:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), POLL)
+                    await asyncio.wait_for(self._wake.wait(), min(POLL * 2**failures, MAX_IDLE))
 
     async def run_once(self, *, now: datetime | None = None) -> int:
         """One round: claim what is due and post it. How many posts were claimed."""
