@@ -283,3 +283,15 @@ async def test_a_restart_mid_burst_loses_nothing_and_posts_nothing_twice(
     await restarted.aclose()
     names = [str(m["text"]).split(":")[0] for m in posted(slack)]
     assert sorted(names) == [f"app-{n:02d}" for n in range(10)]
+
+
+async def test_the_running_poster_posts_when_poked_and_stops(store: Store, poster: Poster, slack: Slack) -> None:
+    await subscribe(store, "C1")
+    poster.start()
+    try:
+        await arrive(store, "app", "1")
+        poster.poke()
+        (call,) = await slack.wait_api("chat.postMessage")
+    finally:
+        await poster.aclose()
+    assert "app:1" in call.body.decode()
