@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from bot.store import SubscriptionRecord
 
 EVENT_WORDS: Final = frozenset({"pushes", "deletes", "both", "all"})
+MAX_PAGES: Final = 50
+"""The deepest page of the timeline an Older button may ask for."""
 NO_PUBLIC_URL: Final = (
     "I can't subscribe channels yet: I don't know the address Harness should send changes to.",
     "The bot's operator sets PUBLIC_URL (this bot's public https address) and restarts it.",
@@ -313,7 +315,12 @@ class Changes:
             return Answer(reply=refusal_reply(self.ref, about_scope=exc.refusal == "scope"), ok=False)
         except HarnessError as exc:
             return Answer(reply=error_reply(exc), ok=False)
-        since = parse_since(self.since, now=datetime.now(UTC))
+        try:
+            since = parse_since(self.since, now=datetime.now(UTC))
+        except BadSince as exc:  # an Older button from long ago
+            return Answer(
+                reply=message(f"{exc}.", f"Try {code(f'{COMMAND} changes {self.ref.short}')}."), ok=False
+            )
         reply = await changes_reply(
             posting.store,
             self.ref,
@@ -326,3 +333,25 @@ class Changes:
 
 
 Task = Subscribe | Unsubscribe | Subscriptions | Changes
+
+
+def unsubscribe_click(value: object) -> Unsubscribe | None:
+    """The Task an Unsubscribe button asks for (its value is the subscription id); None when unreadable."""
+    if not isinstance(value, str) or not value.isdigit() or len(value) > 12:
+        return None
+    return Unsubscribe(subscription_id=int(value))
+
+
+def older_click(value: object) -> Changes | None:
+    """The Task the timeline's Older button asks for; None when its value does not read."""
+    if not isinstance(value, str):
+        return None
+    parts = value.split(" ")
+    if len(parts) != 4 or not parts[2].isdigit() or not parts[3].isdigit():
+        return None
+    ref = registry_of(parts[0])
+    if ref is None or int(parts[3]) > MAX_PAGES:
+        return None
+    artifact = None if parts[1] == "-" else parts[1]
+    since = datetime.fromtimestamp(int(parts[2]), tz=UTC).isoformat()
+    return Changes(ref, artifact, since, page=int(parts[3]))

@@ -285,7 +285,9 @@ async def test_a_restart_mid_burst_loses_nothing_and_posts_nothing_twice(
     assert sorted(names) == [f"app-{n:02d}" for n in range(10)]
 
 
-async def test_the_running_poster_posts_when_poked_and_stops(store: Store, poster: Poster, slack: Slack) -> None:
+async def test_the_running_poster_posts_when_poked_and_stops(
+    store: Store, poster: Poster, slack: Slack
+) -> None:
     await subscribe(store, "C1")
     poster.start()
     try:

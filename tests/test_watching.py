@@ -30,7 +30,9 @@ from bot.watching import (
     Subscriptions,
     Unsubscribe,
     changes_handler,
+    older_click,
     subscribe_handler,
+    unsubscribe_click,
     unsubscribe_handler,
 )
 from devtools.harness import HarnessStandIn
@@ -256,3 +258,14 @@ def test_fuzzed_subscribe_text_is_a_task_or_a_clear_reply(text: str) -> None:
     else:
         assert isinstance(found, Subscribe)
         assert found.readings
+
+
+def test_buttons_values_read_back_or_are_refused() -> None:
+    assert unsubscribe_click("7") == Unsubscribe(subscription_id=7)
+    assert unsubscribe_click("x") is None
+    assert unsubscribe_click(None) is None
+    older = older_click(f"{REF.path} - 1765000000 2")
+    assert older is not None
+    assert (older.ref, older.artifact, older.page) == (REF, None, 2)
+    for junk in ("", "a b c", f"{REF.path} - x 2", f"{REF.path} - 1 999", "nope/+ - 1 1"):
+        assert older_click(junk) is None

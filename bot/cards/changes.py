@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from bot.cards.blocks import Block, Reply, actions, button, context, section
+from bot.cards.registry import ACTION_OPEN
 from bot.cards.text import (
     BUTTON_VALUE_LIMIT,
     COMMAND,
@@ -34,7 +35,8 @@ from bot.refs import RegistryRef
 
 ACTION_VERSION: Final = "open_version"
 """The Version card button; its value is `version_value(...)`: `<registry_ref path> <artifact> <version>`."""
-ACTION_OPEN_VERSION: Final = "open_version_in_harness"
+ACTION_OPEN_VERSION: Final = ACTION_OPEN
+"""A link button; the registry card's own action id, which the bot already acknowledges."""
 ACTION_CHANGES_MORE: Final = "changes_more"
 """The timeline's "Older" button; its value is `<registry_ref path> <artifact or -> <since> <cursor>`."""
 
