@@ -57,6 +57,7 @@ async def test_the_first_subscription_creates_the_registrys_webhook(
     (hook,) = sandbox.webhooks.of(REF.path)
     assert hook.body["url"] == delivery_url(PUBLIC, hook.identifier)
     assert hook.body["secretIdentifier"] == "harbot_secret"
+    assert hook.body["secretSpacePath"] == ACCOUNT
     (header,) = hook.body["extraHeaders"]
     assert header["key"] == TOKEN_HEADER
     assert header["masked"] is True

@@ -102,7 +102,8 @@ class Subscriber:
             url=delivery_url(self._public_url, identifier),
             token=token,
             secret_identifier=self._secret_identifier,
-            secret_space_path=self._secret_space_path,
+            # One secret serves every registry, so it lives in the account unless told otherwise.
+            secret_space_path=(self._secret_space_path or ref.account) if self._secret_identifier else None,
         )
         await self._harness.create_webhook(ref, request)
         try:
