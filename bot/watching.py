@@ -41,6 +41,7 @@ from bot.refs import RegistryRef
 
 if TYPE_CHECKING:
     from bot.access import Asker
+    from bot.posting.service import PostingService
     from bot.services import Services
     from bot.store import SubscriptionRecord
 
@@ -222,11 +223,9 @@ class Unsubscribe:
         return self.readings[0].ref.short if self.readings else "a subscription"
 
     async def run(self, services: Services, asker: Asker, *, surface: str) -> Answer:
-        posting = services.posting
+        posting, mine = await _channel_subscriptions(services, asker)
         if posting is None or asker.channel is None:
             return Answer(reply=message(*NO_STORE), ok=False)
-        async with posting.store.transaction() as tx:
-            mine = await tx.subscriptions.for_channel(asker.channel)
         chosen = [
             s
             for s in mine
@@ -265,12 +264,21 @@ class Subscriptions:
     subject: str = "subscriptions"
 
     async def run(self, services: Services, asker: Asker, *, surface: str) -> Answer:
-        posting = services.posting
-        if posting is None or asker.channel is None:
+        posting, mine = await _channel_subscriptions(services, asker)
+        if posting is None:
             return Answer(reply=message(*NO_STORE), ok=False)
-        async with posting.store.transaction() as tx:
-            mine = await tx.subscriptions.for_channel(asker.channel)
         return Answer(reply=subscription_list([_listed(s) for s in mine]), ok=True)
+
+
+async def _channel_subscriptions(
+    services: Services, asker: Asker
+) -> tuple[PostingService | None, list[SubscriptionRecord]]:
+    """The posting service and the asker's channel's active subscriptions (None: no subscriptions here)."""
+    posting = services.posting
+    if posting is None or asker.channel is None:
+        return None, []
+    async with posting.store.transaction() as tx:
+        return posting, await tx.subscriptions.for_channel(asker.channel)
 
 
 def changes_handler(text: str, ctx: ScopeContext, _surface: object) -> Task | Reply:

@@ -137,6 +137,9 @@ class SlackStandIn(Server):
         self.trouble_until = 0.0
         """Until this `time.monotonic()`, every Web API call gets `trouble` (Slack in trouble a while)."""
         self.trouble: tuple[int, dict[str, str]] = (503, {})
+        self.taken: list[tuple[str, dict[str, Any]]] = []
+        """(method, arguments) of every message call Slack took (answered ok), in order: what a channel
+        shows, apart from the calls refused."""
         self.envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.socket_acks: list[dict[str, Any]] = []
         self._socket_acked = asyncio.Event()
@@ -234,7 +237,9 @@ class SlackStandIn(Server):
         return None
 
     def answered(self, method: str, args: dict[str, Any], result: dict[str, Any]) -> None:
-        """Called with every Web API answer (after the method ran); a hook for logs."""
+        """Called with every Web API answer (after the method ran); a hook for logs. Keeps `taken`."""
+        if method in MESSAGE_METHODS and result.get("ok"):
+            self.taken.append((method, args))
 
     # -----------------------------------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import pytest
@@ -18,10 +19,15 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.slack.app import build_web_app, socket_mode_client
 from devtools.harness import HarnessStandIn
+from devtools.registries import API_KEY as SANDBOX_KEY
 from devtools.server import Server
 from devtools.slack import JSON, SlackStandIn, signed_headers
 from tests.redis_server import RedisServer
 from tests.support import LogWatch, command_body
+from tests.watching_support import sqlite_url
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 # Recognisable fake secrets: tests assert that none of them ever leaks into anything captured.
 BOT_TOKEN = "xoxb-fake-bot-token-SENTINEL-BOT"
@@ -244,6 +250,36 @@ async def socket_mode_bot(
     finally:
         await client.close()  # type: ignore[no-untyped-call]
         await services.aclose()
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[HarnessStandIn]:
+    """The playground's Harness: the sandbox data set, its key and account, webhooks and all."""
+    server = HarnessStandIn.sandbox(slow_seconds=1.0)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def sandbox_client(sandbox: HarnessStandIn) -> AsyncIterator[HarnessClient]:
+    """The Harness client, on the sandbox with its key, with short timeouts."""
+    client = HarnessClient(
+        base_url=sandbox.base_url, api_key=SANDBOX_KEY, timeout=1.0, deadline=3.0, backoff=0.01
+    )
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A fresh SQLite database, migrated."""
+    from bot.store import Store  # the store's packages are imported only by the tests that use it
+
+    instance = Store.from_url(sqlite_url(tmp_path))
+    await instance.start()
+    yield instance
+    await instance.aclose()
 
 
 __all__ = ["ACCOUNT", "SECRETS", "Bot", "Server"]

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from bot.store import NewEvent, Store, WebhookRecord
 
 from bot.harness.client import HarnessClient
@@ -17,12 +14,9 @@ from bot.parsing.globs import Filter
 from bot.posting.catchup import catch_up
 from bot.posting.fanout import queue_posts
 from bot.posting.subscribing import Subscriber
-from bot.refs import RegistryRef
 from devtools.harness import HarnessStandIn
-from devtools.registries import ACCOUNT, API_KEY, registries
+from tests.watching_support import REF
 
-VIRTUAL = next(r for r in registries() if (r.data.get("config") or {}).get("type") == "VIRTUAL")
-REF = RegistryRef(account=ACCOUNT, org=VIRTUAL.org, project=VIRTUAL.project, registry=VIRTUAL.name)
 AWAY = "http://127.0.0.1:9"
 """Where the bot was not listening: every delivery fails, as it does while the bot is down."""
 
@@ -65,71 +59,46 @@ class Receiver:
         return {body for body in bodies if key(body) in known}
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    instance = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'harbot.db'}")
-    await instance.start()
-    yield instance
-    await instance.aclose()
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[HarnessStandIn]:
-    server = HarnessStandIn.sandbox(slow_seconds=1.0)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def harness(sandbox: HarnessStandIn) -> AsyncIterator[HarnessClient]:
-    client = HarnessClient(
-        base_url=sandbox.base_url, api_key=API_KEY, timeout=1.0, deadline=3.0, backoff=0.01
-    )
-    yield client
-    await client.aclose()
-
-
 async def test_missed_deliveries_are_stored_once_and_marked_late(
-    store: Store, sandbox: HarnessStandIn, harness: HarnessClient
+    store: Store, sandbox: HarnessStandIn, sandbox_client: HarnessClient
 ) -> None:
-    subscriber = Subscriber(store=store, harness=harness, public_url=AWAY)
+    subscriber = Subscriber(store=store, harness=sandbox_client, public_url=AWAY)
     await subscriber.subscribe(channel="C1", ref=REF, wanted=Filter(), user="U1")
     for version in ("1", "2", "3"):
         await sandbox.webhooks.push(REF.path, "payments-api", version)
     assert {e["result"] for e in sandbox.webhooks.delivered(REF.path)} == {"FATAL_ERROR"}
     receiver = Receiver(store)
-    first = await catch_up(store, harness, accept=receiver.accept, seen=receiver.seen)
+    first = await catch_up(store, sandbox_client, accept=receiver.accept, seen=receiver.seen)
     assert (first.webhooks, first.read, first.stored, first.failed) == (1, 3, 3, 0)
     async with store.transaction() as tx:
         events = await tx.events.timeline(REF.path, since=datetime(2000, 1, 1, tzinfo=UTC))
         assert await tx.posts.pending_count() == 3
     assert sorted(e.version for e in events) == ["1", "2", "3"]
     assert all(e.late for e in events)
-    again = await catch_up(store, harness, accept=receiver.accept, seen=receiver.seen)
+    again = await catch_up(store, sandbox_client, accept=receiver.accept, seen=receiver.seen)
     assert again.stored == 0
 
 
 async def test_a_retrigger_of_a_stored_delivery_is_not_stored_again(
-    store: Store, sandbox: HarnessStandIn, harness: HarnessClient
+    store: Store, sandbox: HarnessStandIn, sandbox_client: HarnessClient
 ) -> None:
-    subscriber = Subscriber(store=store, harness=harness, public_url=AWAY)
+    subscriber = Subscriber(store=store, harness=sandbox_client, public_url=AWAY)
     await subscriber.subscribe(channel="C1", ref=REF, wanted=Filter(), user="U1")
     (execution,) = await sandbox.webhooks.push(REF.path, "payments-api", "1")
     receiver = Receiver(store)
-    assert (await catch_up(store, harness, accept=receiver.accept, seen=receiver.seen)).stored == 1
+    assert (await catch_up(store, sandbox_client, accept=receiver.accept, seen=receiver.seen)).stored == 1
     async with store.transaction() as tx:
         (hook,) = await tx.webhooks.all()
-    await harness.retrigger_execution(REF, hook.identifier, execution["id"])
-    assert (await catch_up(store, harness, accept=receiver.accept, seen=receiver.seen)).stored == 0
+    await sandbox_client.retrigger_execution(REF, hook.identifier, execution["id"])
+    assert (await catch_up(store, sandbox_client, accept=receiver.accept, seen=receiver.seen)).stored == 0
 
 
 async def test_a_webhook_harness_cannot_read_is_skipped_not_fatal(
-    store: Store, sandbox: HarnessStandIn, harness: HarnessClient
+    store: Store, sandbox: HarnessStandIn, sandbox_client: HarnessClient
 ) -> None:
-    subscriber = Subscriber(store=store, harness=harness, public_url=AWAY)
+    subscriber = Subscriber(store=store, harness=sandbox_client, public_url=AWAY)
     await subscriber.subscribe(channel="C1", ref=REF, wanted=Filter(), user="U1")
     sandbox.webhooks.hooks.clear()  # deleted in Harness behind the bot's back
     receiver = Receiver(store)
-    result = await catch_up(store, harness, accept=receiver.accept, seen=receiver.seen)
+    result = await catch_up(store, sandbox_client, accept=receiver.accept, seen=receiver.seen)
     assert (result.stored, result.failed) == (0, 1)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from bot.harness import errors
@@ -16,30 +14,11 @@ from bot.harness.webhooks import (
     new_identifier,
     webhook_request,
 )
-from bot.refs import RegistryRef
 from devtools.harness import Canned, HarnessStandIn, error_body
-from devtools.registries import ACCOUNT, API_KEY, registries
+from devtools.registries import API_KEY
+from tests.watching_support import REF
 
-VIRTUAL = next(r for r in registries() if (r.data.get("config") or {}).get("type") == "VIRTUAL")
-REF = RegistryRef(account=ACCOUNT, org=VIRTUAL.org, project=VIRTUAL.project, registry=VIRTUAL.name)
 HOOKS = f"registry/{REF.path}/webhooks"
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[HarnessStandIn]:
-    server = HarnessStandIn.sandbox(slow_seconds=1.0)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def client(sandbox: HarnessStandIn) -> AsyncIterator[HarnessClient]:
-    instance = HarnessClient(
-        base_url=sandbox.base_url, api_key=API_KEY, timeout=1.0, deadline=3.0, backoff=0.01
-    )
-    yield instance
-    await instance.aclose()
 
 
 def request_for(identifier: str, token: str = "tok") -> WebhookRequest:  # noqa: S107
@@ -49,11 +28,11 @@ def request_for(identifier: str, token: str = "tok") -> WebhookRequest:  # noqa:
 
 
 async def test_create_sends_the_spec_body_with_a_masked_token_header(
-    client: HarnessClient, sandbox: HarnessStandIn
+    sandbox_client: HarnessClient, sandbox: HarnessStandIn
 ) -> None:
     identifier = new_identifier()
     token = "tok-" + new_identifier()
-    made = await client.create_webhook(REF, request_for(identifier, token))
+    made = await sandbox_client.create_webhook(REF, request_for(identifier, token))
     assert made.identifier == identifier
     assert made.triggers == ["ARTIFACT_CREATION", "ARTIFACT_DELETION"]
     (call,) = [r for r in sandbox.requests if r.method == "POST"]
@@ -64,23 +43,23 @@ async def test_create_sends_the_spec_body_with_a_masked_token_header(
     assert "secretIdentifier" not in body
 
 
-async def test_get_update_delete_and_a_second_delete_is_not_an_error(client: HarnessClient) -> None:
+async def test_get_update_delete_and_a_second_delete_is_not_an_error(sandbox_client: HarnessClient) -> None:
     identifier = new_identifier()
-    await client.create_webhook(REF, request_for(identifier))
-    assert (await client.get_webhook(REF, identifier)).url.endswith("/harness/webhooks/x")
-    await client.update_webhook(REF, identifier, request_for(identifier))
-    assert await client.delete_webhook(REF, identifier) is True
-    assert await client.delete_webhook(REF, identifier) is False
+    await sandbox_client.create_webhook(REF, request_for(identifier))
+    assert (await sandbox_client.get_webhook(REF, identifier)).url.endswith("/harness/webhooks/x")
+    await sandbox_client.update_webhook(REF, identifier, request_for(identifier))
+    assert await sandbox_client.delete_webhook(REF, identifier) is True
+    assert await sandbox_client.delete_webhook(REF, identifier) is False
     with pytest.raises(WebhookMissing):
-        await client.get_webhook(REF, identifier)
+        await sandbox_client.get_webhook(REF, identifier)
 
 
 async def test_a_key_without_edit_permission_gets_one_sentence_naming_it(
-    client: HarnessClient, sandbox: HarnessStandIn
+    sandbox_client: HarnessClient, sandbox: HarnessStandIn
 ) -> None:
     sandbox.webhooks.read_only.add(REF.path)
     with pytest.raises(CannotManageWebhooks) as caught:
-        await client.create_webhook(REF, request_for(new_identifier()))
+        await sandbox_client.create_webhook(REF, request_for(new_identifier()))
     assert caught.value.sentence == (
         f"my Harness key can't manage webhooks in {REF.short}: it needs edit permission on the registry"
     )
@@ -89,34 +68,34 @@ async def test_a_key_without_edit_permission_gets_one_sentence_naming_it(
 
 
 async def test_executions_are_read_from_page_zero_newest_first(
-    client: HarnessClient, sandbox: HarnessStandIn
+    sandbox_client: HarnessClient, sandbox: HarnessStandIn
 ) -> None:
     identifier = new_identifier()
-    await client.create_webhook(REF, request_for(identifier))
+    await sandbox_client.create_webhook(REF, request_for(identifier))
     for version in ("1", "2", "3"):
         await sandbox.webhooks.push(REF.path, "app", version)  # undeliverable: port 9 refuses
-    page = await client.list_executions(REF, identifier, size=2)
+    page = await sandbox_client.list_executions(REF, identifier, size=2)
     assert [e.id for e in page.executions] == [3, 2]
     assert page.item_count == 3
     assert not page.executions[0].delivered
     (call,) = [r for r in sandbox.requests if r.route.endswith("/executions")]
     assert call.query == {"page": ["0"], "size": ["2"]}
-    one = await client.get_execution(REF, identifier, 1)
+    one = await sandbox_client.get_execution(REF, identifier, 1)
     assert '"tag":"1"' in one.request.body
-    again = await client.retrigger_execution(REF, identifier, 1)
+    again = await sandbox_client.retrigger_execution(REF, identifier, 1)
     assert again.retrigger_of == 1
     assert again.original == 1
 
 
 async def test_nonsense_from_harness_is_an_invalid_response(
-    client: HarnessClient, sandbox: HarnessStandIn
+    sandbox_client: HarnessClient, sandbox: HarnessStandIn
 ) -> None:
     sandbox.program_path(HOOKS, Canned(status=201, body=b'{"status": "SUCCESS", "data": {"nope": 1}}'))
     with pytest.raises(errors.InvalidResponse):
-        await client.create_webhook(REF, request_for(new_identifier()))
+        await sandbox_client.create_webhook(REF, request_for(new_identifier()))
     sandbox.program_path(HOOKS, Canned(status=400, body=error_body(400, "webhook url is required")))
     with pytest.raises(errors.BadReference) as caught:
-        await client.create_webhook(REF, request_for(new_identifier()))
+        await sandbox_client.create_webhook(REF, request_for(new_identifier()))
     assert caught.value.detail == "webhook url is required"
 
 

@@ -19,6 +19,7 @@ from bot.posting.fanout import queue_posts
 from bot.posting.poster import Poster
 from bot.refs import RegistryRef
 from devtools.slack import SlackStandIn
+from tests.watching_support import sqlite_url
 
 REF = RegistryRef(account="acc_test", org="payments", project="checkout", registry="docker-prod")
 UI = "https://app.harness.io"
@@ -27,40 +28,12 @@ ROUNDS = 30
 """The most poster rounds a test runs: a bound, not a timing."""
 
 
-class Slack(SlackStandIn):
-    """The stand-in, keeping the messages it took (`ok`), apart from the calls it refused."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.taken: list[tuple[str, dict[str, Any]]] = []
-
-    def answered(self, method: str, args: dict[str, Any], result: dict[str, Any]) -> None:
-        if result.get("ok"):
-            self.taken.append((method, args))
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[Slack]:
-    server = Slack()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 @dataclass
 class Gone:
     calls: list[tuple[str, Sequence[str]]] = field(default_factory=list)
 
     async def __call__(self, channel: str, registries: Sequence[str]) -> None:
         self.calls.append((channel, registries))
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    instance = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'harbot.db'}")
-    await instance.start()
-    yield instance
-    await instance.aclose()
 
 
 @pytest.fixture
@@ -75,7 +48,7 @@ def gone() -> Gone:
 
 
 @pytest.fixture
-def poster(store: Store, slack: Slack, session: aiohttp.ClientSession, gone: Gone) -> Poster:
+def poster(store: Store, slack: SlackStandIn, session: aiohttp.ClientSession, gone: Gone) -> Poster:
     web = Poster.client(session, api_url=slack.api_url, bot_token="xoxb-test")
     return Poster(store=store, web=web, ui_base=UI, rate=50.0, on_channel_gone=gone)
 
@@ -121,13 +94,13 @@ async def drain(poster: Poster, *, later: timedelta = timedelta(0)) -> None:
     raise AssertionError("posts still pending after every round")
 
 
-def posted(slack: Slack, method: str = "chat.postMessage") -> list[dict[str, Any]]:
+def posted(slack: SlackStandIn, method: str = "chat.postMessage") -> list[dict[str, Any]]:
     """The messages Slack took, in order."""
     return [args for called, args in slack.taken if called == method]
 
 
 async def test_a_push_is_posted_once_to_each_subscribed_channel(
-    store: Store, poster: Poster, slack: Slack
+    store: Store, poster: Poster, slack: SlackStandIn
 ) -> None:
     await subscribe(store, "C1")
     await subscribe(store, "C2")
@@ -141,7 +114,7 @@ async def test_a_push_is_posted_once_to_each_subscribed_channel(
     assert "`payments-api:1.4.2` pushed to docker-prod by Alice" in str(messages[0]["blocks"])
 
 
-async def test_filters_decide_who_hears(store: Store, poster: Poster, slack: Slack) -> None:
+async def test_filters_decide_who_hears(store: Store, poster: Poster, slack: SlackStandIn) -> None:
     await subscribe(store, "C1", artifact_glob="web-*")
     await subscribe(store, "C2", pushes=False)
     await arrive(store, "payments-api", "1")
@@ -153,7 +126,7 @@ async def test_filters_decide_who_hears(store: Store, poster: Poster, slack: Sla
 
 
 async def test_a_burst_is_one_message_updated_in_place_with_the_list_in_its_thread(
-    store: Store, poster: Poster, slack: Slack
+    store: Store, poster: Poster, slack: SlackStandIn
 ) -> None:
     await subscribe(store, "C1")
     for n in range(5):
@@ -177,7 +150,7 @@ async def test_a_burst_is_one_message_updated_in_place_with_the_list_in_its_thre
 
 
 async def test_slack_in_trouble_loses_nothing_and_posts_nothing_twice(
-    store: Store, poster: Poster, slack: Slack
+    store: Store, poster: Poster, slack: SlackStandIn
 ) -> None:
     await subscribe(store, "C1")
     slack.api_failures = [(503, {}), (503, {}), (429, {"Retry-After": "1"}), (502, {})]
@@ -188,7 +161,7 @@ async def test_slack_in_trouble_loses_nothing_and_posts_nothing_twice(
     assert sorted(t[t.index("app-") : t.index("app-") + 5] for t in texts) == ["app-0", "app-1", "app-2"]
 
 
-async def test_a_429_waits_for_retry_after(store: Store, poster: Poster, slack: Slack) -> None:
+async def test_a_429_waits_for_retry_after(store: Store, poster: Poster, slack: SlackStandIn) -> None:
     await subscribe(store, "C1")
     slack.api_failures = [(429, {"Retry-After": "30"})]
     await arrive(store, "app", "1")
@@ -203,7 +176,7 @@ async def test_a_429_waits_for_retry_after(store: Store, poster: Poster, slack: 
 
 @pytest.mark.parametrize("state", ["is_archived", "not_in_channel", "channel_not_found"])
 async def test_a_channel_gone_ends_its_subscriptions(
-    store: Store, poster: Poster, slack: Slack, gone: Gone, state: str
+    store: Store, poster: Poster, slack: SlackStandIn, gone: Gone, state: str
 ) -> None:
     await subscribe(store, "C1")
     await subscribe(store, "C2")
@@ -222,7 +195,9 @@ async def test_a_channel_gone_ends_its_subscriptions(
     assert [c for c in slack.api_calls("chat.postMessage")[tried:] if "C1" in c.body.decode()] == []
 
 
-async def test_a_post_whose_subscription_ended_is_dropped(store: Store, poster: Poster, slack: Slack) -> None:
+async def test_a_post_whose_subscription_ended_is_dropped(
+    store: Store, poster: Poster, slack: SlackStandIn
+) -> None:
     subscription = await subscribe(store, "C1")
     await arrive(store, "app", "1")
     async with store.transaction() as tx:
@@ -231,7 +206,9 @@ async def test_a_post_whose_subscription_ended_is_dropped(store: Store, poster: 
     assert posted(slack) == []
 
 
-async def test_calls_to_one_channel_keep_to_the_rate(store: Store, poster: Poster, slack: Slack) -> None:
+async def test_calls_to_one_channel_keep_to_the_rate(
+    store: Store, poster: Poster, slack: SlackStandIn
+) -> None:
     await subscribe(store, "C1")
     await subscribe(store, "C2")
     for n in range(6):
@@ -244,9 +221,9 @@ async def test_calls_to_one_channel_keep_to_the_rate(store: Store, poster: Poste
 
 
 async def test_two_instances_post_each_event_once(
-    store: Store, slack: Slack, session: aiohttp.ClientSession, tmp_path: Path
+    store: Store, slack: SlackStandIn, session: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
-    other = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'harbot.db'}")  # a second process's engine
+    other = Store.from_url(sqlite_url(tmp_path))  # a second process's engine
     web = Poster.client(session, api_url=slack.api_url, bot_token="xoxb-test")
     first = Poster(store=store, web=web, ui_base=UI, rate=50.0, batch=4)
     second = Poster(store=other, web=web, ui_base=UI, rate=50.0, batch=4)
@@ -266,7 +243,7 @@ async def test_two_instances_post_each_event_once(
 
 
 async def test_a_restart_mid_burst_loses_nothing_and_posts_nothing_twice(
-    store: Store, slack: Slack, session: aiohttp.ClientSession, tmp_path: Path
+    store: Store, slack: SlackStandIn, session: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
     web = Poster.client(session, api_url=slack.api_url, bot_token="xoxb-test")
     before = Poster(store=store, web=web, ui_base=UI, rate=50.0, batch=3)
@@ -277,7 +254,7 @@ async def test_a_restart_mid_burst_loses_nothing_and_posts_nothing_twice(
     async with store.transaction() as tx:  # three more claimed, then the process dies before posting them
         died_holding = await tx.posts.claim(now=datetime.now(UTC), lease=timedelta(seconds=120), limit=3)
     assert len(died_holding) == 3
-    restarted = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'harbot.db'}")
+    restarted = Store.from_url(sqlite_url(tmp_path))
     after = Poster(store=restarted, web=web, ui_base=UI, rate=50.0)
     await drain(after, later=timedelta(seconds=121))
     await restarted.aclose()
@@ -286,7 +263,7 @@ async def test_a_restart_mid_burst_loses_nothing_and_posts_nothing_twice(
 
 
 async def test_the_running_poster_posts_when_poked_and_stops(
-    store: Store, poster: Poster, slack: Slack
+    store: Store, poster: Poster, slack: SlackStandIn
 ) -> None:
     await subscribe(store, "C1")
     poster.start()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -13,13 +12,9 @@ from bot.harness.client import HarnessClient
 from bot.parsing.globs import Filter
 from bot.posting.health import is_private, reach_public_url, webhook_findings
 from bot.posting.subscribing import Subscriber
-from bot.refs import RegistryRef
 from devtools.harness import HarnessStandIn
-from devtools.registries import ACCOUNT, API_KEY, registries
 from devtools.server import Server
-
-VIRTUAL = next(r for r in registries() if (r.data.get("config") or {}).get("type") == "VIRTUAL")
-REF = RegistryRef(account=ACCOUNT, org=VIRTUAL.org, project=VIRTUAL.project, registry=VIRTUAL.name)
+from tests.watching_support import REF
 
 
 class Bot(Server):
@@ -81,29 +76,19 @@ async def test_public_url_nobody_answers_fails(bot: Bot) -> None:
     assert "did not answer" in found.detail
 
 
-async def test_each_webhook_is_checked_in_harness(tmp_path: Path) -> None:
-    store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'harbot.db'}")
-    await store.start()
-    sandbox = HarnessStandIn.sandbox(slow_seconds=1.0)
-    await sandbox.start()
-    client = HarnessClient(
-        base_url=sandbox.base_url, api_key=API_KEY, timeout=1.0, deadline=3.0, backoff=0.01
-    )
-    try:
-        subscriber = Subscriber(store=store, harness=client, public_url="http://127.0.0.1:9")
-        await subscriber.subscribe(channel="C1", ref=REF, wanted=Filter(), user="U1")
-        (fresh,) = await webhook_findings(store, client)
-        assert fresh.ok
-        assert "no delivery yet" in fresh.detail
-        await sandbox.webhooks.push(REF.path, "a", "1")  # port 9 refuses: FATAL_ERROR
-        (failing,) = await webhook_findings(store, client)
-        assert not failing.ok
-        assert "FATAL_ERROR" in failing.detail
-        sandbox.webhooks.hooks.clear()
-        (gone,) = await webhook_findings(store, client)
-        assert not gone.ok
-        assert "gone from Harness" in gone.detail
-    finally:
-        await client.aclose()
-        await sandbox.stop()
-        await store.aclose()
+async def test_each_webhook_is_checked_in_harness(
+    store: Store, sandbox: HarnessStandIn, sandbox_client: HarnessClient
+) -> None:
+    subscriber = Subscriber(store=store, harness=sandbox_client, public_url="http://127.0.0.1:9")
+    await subscriber.subscribe(channel="C1", ref=REF, wanted=Filter(), user="U1")
+    (fresh,) = await webhook_findings(store, sandbox_client)
+    assert fresh.ok
+    assert "no delivery yet" in fresh.detail
+    await sandbox.webhooks.push(REF.path, "a", "1")  # port 9 refuses: FATAL_ERROR
+    (failing,) = await webhook_findings(store, sandbox_client)
+    assert not failing.ok
+    assert "FATAL_ERROR" in failing.detail
+    sandbox.webhooks.hooks.clear()
+    (gone,) = await webhook_findings(store, sandbox_client)
+    assert not gone.ok
+    assert "gone from Harness" in gone.detail

@@ -9,13 +9,15 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
-import asyncpg
 import pytest
 from bot.store import Store
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.posting.poster import Poster
+from devtools.slack import SlackStandIn
 from tests.postgres_server import PostgresServer, needs_postgres
-from tests.test_posting import ROUNDS, UI, Slack, arrive, posted, subscribe
+from tests.test_posting import ROUNDS, UI, arrive, posted, subscribe
 
 pytestmark = [pytest.mark.slow, needs_postgres]
 _names = itertools.count()
@@ -36,13 +38,12 @@ def postgres() -> Iterator[PostgresServer]:
 async def database(postgres: PostgresServer) -> str:
     """A fresh database on the server, its DATABASE_URL."""
     name = f"harbot_{next(_names)}"
-    connection = await asyncpg.connect(
-        host="127.0.0.1", port=postgres.port, user=postgres.user, database="postgres"
-    )
+    engine = create_async_engine(postgres.url(), isolation_level="AUTOCOMMIT")
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        async with engine.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
-        await connection.close()
+        await engine.dispose()
     return postgres.url(name)
 
 
@@ -56,15 +57,7 @@ async def stores(database: str) -> AsyncIterator[tuple[Store, Store]]:
     await second.aclose()
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[Slack]:
-    server = Slack()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-async def test_two_instances_post_each_event_once(stores: tuple[Store, Store], slack: Slack) -> None:
+async def test_two_instances_post_each_event_once(stores: tuple[Store, Store], slack: SlackStandIn) -> None:
     store, other = stores
     async with aiohttp.ClientSession() as session:
         web = Poster.client(session, api_url=slack.api_url, bot_token="xoxb-test")
@@ -84,7 +77,7 @@ async def test_two_instances_post_each_event_once(stores: tuple[Store, Store], s
 
 
 async def test_a_restart_mid_burst_loses_nothing_and_posts_nothing_twice(
-    stores: tuple[Store, Store], slack: Slack, database: str
+    stores: tuple[Store, Store], slack: SlackStandIn, database: str
 ) -> None:
     store, _ = stores
     async with aiohttp.ClientSession() as session:

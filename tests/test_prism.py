@@ -65,18 +65,25 @@ pytestmark = [
 ]
 
 
-def served_spec(directory: Path) -> Path:
-    """The spec with only the three paths, written out for SPACE and REF (see the module docstring)."""
+def served_spec(
+    directory: Path,
+    paths: dict[str, str] = PATHS,
+    *,
+    methods: tuple[str, ...] = ("get",),
+    name: str = "harness",
+) -> Path:
+    """The spec with only `paths` (template -> concrete path) and their `methods`, written out for the
+    references used here (see the module docstring)."""
     spec: dict[str, Any] = yaml.safe_load(SPEC.read_text())
-    paths: dict[str, Any] = {}
-    for template, concrete in PATHS.items():
+    served: dict[str, Any] = {}
+    for template, concrete in paths.items():
         item = spec["paths"][template]
         for operation in item.values():
             if isinstance(operation, dict) and "parameters" in operation:
                 operation["parameters"] = [p for p in operation["parameters"] if p.get("in") != "path"]
-        paths[concrete] = {"get": item["get"]}
-    spec["paths"] = paths
-    target = directory / "harness.yaml"
+        served[concrete] = {method: item[method] for method in methods if method in item}
+    spec["paths"] = served
+    target = directory / f"{name}.yaml"
     target.write_text(yaml.safe_dump(spec))
     return target
 

@@ -5,18 +5,15 @@ why the paths are written out, and when this is skipped."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from bot.harness.client import HarnessClient
 from bot.harness.errors import HarnessError, InvalidResponse
 from bot.harness.webhooks import new_identifier, webhook_request
 from bot.refs import RegistryRef
 from tests.conftest import HARNESS_KEY
-from tests.test_prism import PRISM, REQUIRED, ROUNDS, SPEC, running_prism
+from tests.test_prism import PRISM, REQUIRED, ROUNDS, running_prism, served_spec
 
 REF = RegistryRef(account="acc_test", org="payments", project="checkout", registry="docker-prod")
 HOOK = "harbot_0123456789abcdef"
@@ -42,24 +39,10 @@ pytestmark = [
 ]
 
 
-def served_spec(directory: Path) -> Path:
-    spec: dict[str, Any] = yaml.safe_load(SPEC.read_text())
-    paths: dict[str, Any] = {}
-    for template, concrete in PATHS.items():
-        item = spec["paths"][template]
-        for operation in item.values():
-            if isinstance(operation, dict) and "parameters" in operation:
-                operation["parameters"] = [p for p in operation["parameters"] if p.get("in") != "path"]
-        paths[concrete] = item
-    spec["paths"] = paths
-    target = directory / "webhooks.yaml"
-    target.write_text(yaml.safe_dump(spec))
-    return target
-
-
 @pytest.fixture(scope="module")
 def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    spec = served_spec(tmp_path_factory.mktemp("prism-webhooks"))
+    directory = tmp_path_factory.mktemp("prism-webhooks")
+    spec = served_spec(directory, PATHS, methods=("get", "post", "put", "delete"), name="webhooks")
     with running_prism(
         spec, PATHS["/registry/{registry_ref}/+/webhooks"], tmp_path_factory.getbasetemp() / "p.log"
     ) as url:

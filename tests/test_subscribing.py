@@ -4,9 +4,6 @@ not edit the registry stores nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from bot.store import Store, token_matches
 
@@ -14,38 +11,18 @@ from bot.harness.client import HarnessClient
 from bot.harness.webhooks import TOKEN_HEADER, CannotManageWebhooks
 from bot.parsing.globs import Filter
 from bot.posting.subscribing import Subscriber, delivery_url
-from bot.refs import RegistryRef
 from devtools.harness import HarnessStandIn
-from devtools.registries import ACCOUNT, API_KEY, registries
+from devtools.registries import ACCOUNT
+from tests.watching_support import REF
 
-VIRTUAL = next(r for r in registries() if (r.data.get("config") or {}).get("type") == "VIRTUAL")
-REF = RegistryRef(account=ACCOUNT, org=VIRTUAL.org, project=VIRTUAL.project, registry=VIRTUAL.name)
 PUBLIC = "https://harbot.example.com"
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    instance = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'harbot.db'}")
-    await instance.start()
-    yield instance
-    await instance.aclose()
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[HarnessStandIn]:
-    server = HarnessStandIn.sandbox(slow_seconds=1.0)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def subscriber(store: Store, sandbox: HarnessStandIn) -> AsyncIterator[Subscriber]:
-    client = HarnessClient(
-        base_url=sandbox.base_url, api_key=API_KEY, timeout=1.0, deadline=3.0, backoff=0.01
+def subscriber(store: Store, sandbox_client: HarnessClient) -> Subscriber:
+    return Subscriber(
+        store=store, harness=sandbox_client, public_url=PUBLIC, secret_identifier="harbot_secret"
     )
-    yield Subscriber(store=store, harness=client, public_url=PUBLIC, secret_identifier="harbot_secret")
-    await client.aclose()
 
 
 async def test_the_first_subscription_creates_the_registrys_webhook(

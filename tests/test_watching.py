@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +21,6 @@ from bot.harness.client import HarnessClient
 from bot.parsing import ScopeContext
 from bot.posting.fanout import queue_posts
 from bot.posting.service import PostingService
-from bot.refs import RegistryRef
 from bot.services import Services, build_services
 from bot.watching import (
     Changes,
@@ -36,32 +34,14 @@ from bot.watching import (
     unsubscribe_handler,
 )
 from devtools.harness import HarnessStandIn
-from devtools.registries import ACCOUNT, API_KEY, registries
+from devtools.registries import ACCOUNT, API_KEY
 from devtools.slack import SlackStandIn
 from tests.cardcheck import checked, everything
 from tests.conftest import make_settings
+from tests.watching_support import REF, UPSTREAM
 
-VIRTUAL = next(r for r in registries() if (r.data.get("config") or {}).get("type") == "VIRTUAL" and r.project)
-UPSTREAM = next(r for r in registries() if (r.data.get("config") or {}).get("type") == "UPSTREAM")
-REF = RegistryRef(account=ACCOUNT, org=VIRTUAL.org, project=VIRTUAL.project, registry=VIRTUAL.name)
 ASKER = Asker(team="T1", channel="C1", user="U1")
 PUBLIC = "https://harbot.example.com"
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[HarnessStandIn]:
-    server = HarnessStandIn.sandbox(slow_seconds=1.0)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    instance = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'harbot.db'}")
-    await instance.start()
-    yield instance
-    await instance.aclose()
 
 
 async def make_services(

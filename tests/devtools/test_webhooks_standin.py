@@ -13,12 +13,10 @@ import pytest
 from aiohttp import web
 
 from devtools.harness import HarnessStandIn
-from devtools.registries import ACCOUNT, API_KEY, registries
+from devtools.registries import ACCOUNT, API_KEY
 from devtools.server import Server
 from devtools.webhooks import go_json, result_for
-
-VIRTUAL = next(r for r in registries() if (r.data.get("config") or {}).get("type") == "VIRTUAL")
-UPSTREAM = next(r for r in registries() if (r.data.get("config") or {}).get("type") == "UPSTREAM")
+from tests.watching_support import UPSTREAM, VIRTUAL
 
 
 class Receiver(Server):
@@ -32,14 +30,6 @@ class Receiver(Server):
     async def _hook(self, request: web.Request) -> web.Response:
         await self.record(request)
         return web.json_response({"ok": self.status < 300}, status=self.status)
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[HarnessStandIn]:
-    server = HarnessStandIn.sandbox(slow_seconds=1.0)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

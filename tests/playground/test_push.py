@@ -7,12 +7,11 @@ import pytest
 from aiohttp import web
 
 from devtools.playground import Playground
-from devtools.registries import API_KEY, registries
+from devtools.registries import API_KEY
 from devtools.server import Server
+from tests.watching_support import VIRTUAL
 
 pytestmark = pytest.mark.slow  # the whole playground on loopback
-
-VIRTUAL = next(r for r in registries() if (r.data.get("config") or {}).get("type") == "VIRTUAL")
 
 
 class Receiver(Server):
