@@ -19,6 +19,15 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_HARNESS_BASE_URL = "https://app.harness.io/gateway"
 DEFAULT_HARNESS_UI_URL = "https://app.harness.io"
 DEFAULT_PORT = 3000
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///harbot.db"
+DATABASE_DRIVERS: Final = {
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+"""DATABASE_URL schemes understood, and the driver each is used with (`postgres://` as platforms write it)."""
 Mode = Literal["auto", "http", "socket"]
 README_HINT = "See README.md, section “Configuration”, or copy .env.sample to .env."
 ACCOUNT_SCOPE: Final = "@account"
@@ -125,6 +134,58 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = None
     redis_key_prefix: str = Field(default="harbot:", pattern=r"^[A-Za-z0-9_:.-]{1,64}$")
     web_concurrency: int = Field(default=1, ge=1, le=64)
+
+    # What must outlive the process (bot/store): subscriptions, webhooks, deliveries, events.
+    database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
+    event_retention_days: int = Field(default=30, ge=1, le=3650)
+    # Deliveries signed by Harness: the secret's identifier in Harness, and its value to check with.
+    harness_webhook_secret_identifier: str | None = Field(
+        default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+    )
+    harness_webhook_secret: SecretStr | None = None
+
+    @field_validator(
+        "database_url", "harness_webhook_secret_identifier", "harness_webhook_secret", mode="before"
+    )
+    @classmethod
+    def _store_blank_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_default(cls, value: object) -> object:
+        return DEFAULT_DATABASE_URL if value is None else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr) -> SecretStr:
+        # The URL may carry a password: the message shows it with the password replaced.
+        text = value.get_secret_value()
+        scheme, sep, rest = text.partition("://")
+        driver = DATABASE_DRIVERS.get(scheme.lower()) if sep else None
+        if driver is None or (driver.startswith("postgresql") and not urlsplit(text).hostname):
+            raise ValueError(
+                f"is {redis_url_for_display(value)!r}: it must be a sqlite+aiosqlite:/// or "
+                "postgresql+asyncpg:// URL such as sqlite+aiosqlite:///harbot.db or "
+                "postgresql+asyncpg://harbot:password@db.example.com:5432/harbot"
+            )
+        return SecretStr(f"{driver}://{rest}")
+
+    @model_validator(mode="after")
+    def _webhook_secret_pair(self) -> Settings:
+        if self.harness_webhook_secret_identifier and self.harness_webhook_secret is None:
+            raise ValueError(
+                "HARNESS_WEBHOOK_SECRET_IDENTIFIER needs HARNESS_WEBHOOK_SECRET: the value of that Harness "
+                "secret, which the bot checks each delivery's signature with"
+            )
+        if self.harness_webhook_secret is not None and not self.harness_webhook_secret_identifier:
+            raise ValueError(
+                "HARNESS_WEBHOOK_SECRET needs HARNESS_WEBHOOK_SECRET_IDENTIFIER: the identifier of the "
+                "Harness secret holding the same value, which Harness signs deliveries with"
+            )
+        return self
 
     @field_validator(
         "slack_bot_token",
@@ -319,7 +380,16 @@ def load_settings(mode: Mode = "auto") -> Settings:
     return settings
 
 
-SECRETS: Final = frozenset({"slack_bot_token", "slack_signing_secret", "slack_app_token", "harness_api_key"})
+SECRETS: Final = frozenset(
+    {
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "harness_api_key",
+        "harness_webhook_secret",
+        "database_url",
+    }
+)
 """Settings whose value no message repeats, even a malformed one."""
 MAX_SHOWN: Final = 80
 """Characters of a bad value echoed in a message; a longer one is cut."""
@@ -349,6 +419,10 @@ EXPECTED: Final[dict[str, str]] = {
     "metrics": "on or off",
     "metrics_port": "a port number from 1 to 65535, such as 9100",
     "prometheus_multiproc_dir": "a writable directory such as /tmp/harbot-metrics",
+    "database_url": "a URL such as sqlite+aiosqlite:///harbot.db or postgresql+asyncpg://user:pw@host/db",
+    "event_retention_days": "a number of days from 1 to 3650, such as 30",
+    "harness_webhook_secret_identifier": "a Harness secret identifier such as harbot_webhook_secret",
+    "harness_webhook_secret": "the value of the Harness secret named by HARNESS_WEBHOOK_SECRET_IDENTIFIER",
 }
 """What each setting should hold, with an example: the end of every message about it."""
 
