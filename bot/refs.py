@@ -1,8 +1,10 @@
-"""The domain type everyone imports: a validated Harness registry reference.
+"""The domain types everyone imports: validated Harness registry, artifact and version references.
 
 Every identifier is checked with an anchored ASCII regex against the Harness identifier rules before a
 ``RegistryRef`` exists, so no value can change the host, add a path segment, or put ``..``, ``?``, ``#``,
 ``%``, ``/``, whitespace or control characters into the request path built from ``RegistryRef.path``.
+Artifact names may contain ``/`` (``library/nginx``), so ``ArtifactRef`` and ``VersionRef`` percent-encode
+every value into one path segment (``library%2Fnginx``) as well as checking it.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Final, Literal
+from urllib.parse import quote
 
-Part = Literal["account", "org", "project", "registry"]
+Part = Literal["account", "org", "project", "registry", "artifact", "version", "digest"]
 Scope = Literal["account", "org", "project"]
 
 SHOWN_TEXT_CHARS: Final = 200
@@ -83,6 +86,42 @@ def _identifier_rule(noun: str) -> _Rule:
     )
 
 
+# What Harness allows in artifact names, by package type (read in harness/harness registry/app/api/handler):
+# Docker and Helm `[a-z0-9._-]` path components joined by `/` (`library/nginx`), npm an optional
+# `@scope/` prefix, Maven `group:artifact`, Python, NuGet, Cargo and generic `[A-Za-z0-9._-]`, Go module
+# paths with dots and slashes. Our rule is their union, ASCII only: segments of letters, digits and
+# `._:-` starting with a letter, digit or underscore (so never `.`, `..` or empty), joined by single
+# slashes, with an optional leading `@`, at most 255 characters. `@` anywhere else is refused, so the
+# `@sha256:` of a digest can never be part of a name.
+_ARTIFACT_SEGMENT: Final = r"[A-Za-z0-9_][A-Za-z0-9._:-]*"
+_ARTIFACT_RULE: Final = _Rule(
+    pattern=re.compile(
+        rf"(?=.{{1,255}}\Z)(?:@{_ARTIFACT_SEGMENT}/)?{_ARTIFACT_SEGMENT}(?:/{_ARTIFACT_SEGMENT})*", re.DOTALL
+    ),
+    noun="artifact name",
+    alphabet=re.compile(r"[A-Za-z0-9._:@/-]+"),
+    alphabet_reason=(
+        "Artifact names use only letters, digits, dots, hyphens, underscores, colons and slashes."
+    ),
+    start=re.compile(r"[A-Za-z0-9_@]"),
+    start_reason="Artifact names start with a letter, a digit or an underscore (or @ for an npm scope).",
+    max_len=255,
+)
+# Versions: Docker tags are `[\w][\w.-]{0,127}` (the distribution spec, ASCII); semver adds `+build`,
+# Maven `-SNAPSHOT`, Python `.post1`, all inside this. No `:` and no `@`, so `name:tag@digest` splits
+# at the last colon and the at sign without doubt.
+_VERSION_RULE: Final = _Rule(
+    pattern=re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}"),
+    noun="version",
+    alphabet=re.compile(r"[A-Za-z0-9_.+-]+"),
+    alphabet_reason="Versions and tags use only letters, digits, dots, hyphens, underscores and plus signs.",
+    start=re.compile(r"[A-Za-z0-9_]"),
+    start_reason="Versions and tags start with a letter, a digit or an underscore.",
+    max_len=128,
+)
+DIGEST_RE: Final = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
+"""A content digest as registries write it (OCI image spec: the algorithm, a colon, lowercase hex)."""
+
 _RULES: Final[dict[Part, _Rule]] = {
     "account": _Rule(
         pattern=re.compile(r"[A-Za-z0-9_-]{1,64}"),
@@ -96,11 +135,39 @@ _RULES: Final[dict[Part, _Rule]] = {
     "org": _identifier_rule("org"),
     "project": _identifier_rule("project"),
     "registry": _REGISTRY_RULE,
+    "artifact": _ARTIFACT_RULE,
+    "version": _VERSION_RULE,
 }
+
+
+def _digest_problem(value: str) -> str | None:
+    if DIGEST_RE.fullmatch(value):
+        return None
+    if not value:
+        return "The digest is empty."
+    if DIGEST_RE.fullmatch(value.lower()):
+        return "Digests are written in lowercase."
+    if not value.startswith(("sha256:", "sha512:")):
+        return "A digest starts with sha256: (for example sha256: and 64 hex digits)."
+    return "A sha256 digest is 64 hex digits after sha256: (sha512: takes 128)."
+
+
+def _artifact_structure_problem(value: str) -> str | None:
+    if value.startswith("/") or value.endswith("/") or "//" in value:
+        return "Artifact names have no empty part between slashes."
+    if value.startswith("@") and "/" not in value:
+        return "An npm scope is followed by the package name: @scope/name."
+    if "@" in value[1:]:
+        return "An at sign only starts an npm scope (@scope/name); a digest goes after the name as @sha256:…"
+    if any(seg.startswith((".", ":", "-")) for seg in value.removeprefix("@").split("/")):
+        return "Each part of an artifact name starts with a letter, a digit or an underscore."
+    return None
 
 
 def problem(part: Part, value: object) -> str | None:
     """Why ``value`` is not a valid ``part`` identifier, or None when it is."""
+    if part == "digest":
+        return _digest_problem(value) if isinstance(value, str) else "The digest must be text."
     rule = _RULES[part]
     if not isinstance(value, str):
         return f"The {rule.noun} must be text."
@@ -116,6 +183,8 @@ def problem(part: Part, value: object) -> str | None:
         return rule.start_reason
     if len(value) > rule.max_len:
         return rule.length_reason
+    if part == "artifact" and (reason := _artifact_structure_problem(value)) is not None:
+        return reason
     return f"That isn't a valid {rule.noun}."  # unreachable while the rules above cover the pattern
 
 
@@ -187,6 +256,116 @@ class RegistryRef:
         if self.project is not None:
             url += f"/projects/{self.project}"
         return f"{url}/registries/{self.registry}"
+
+
+def _segment(value: str) -> str:
+    """One path segment: every character but letters, digits and ``-._~`` percent-encoded (``/`` too)."""
+    return quote(value, safe="")
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactRef:
+    """A validated artifact (an image, a chart, a package) in a registry.
+
+    ``name`` follows the artifact rule above: Docker names may contain slashes (``library/nginx``), npm
+    names an ``@scope/`` prefix, Maven names a colon (``com.example:app``). Hashable, so it can key a
+    cache. Constructing one with an invalid name raises InvalidScope.
+    """
+
+    registry: RegistryRef
+    name: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.registry, RegistryRef):
+            raise TypeError("ArtifactRef.registry must be a RegistryRef.")
+        reason = problem("artifact", self.name)
+        if reason is not None:
+            raise InvalidScope(reason, text=f"{self.registry.short}/{self.name}")
+
+    @property
+    def name_segment(self) -> str:
+        """The name as one percent-encoded path segment: ``library%2Fnginx``."""
+        return _segment(self.name)
+
+    @property
+    def path(self) -> str:
+        """The API's artifact path under the registry, ending in the routing ``+``:
+        ``acc/reg/+/artifact/library%2Fnginx/+`` (then ``/summary``, ``/versions``...)."""
+        return f"{self.registry.path}/artifact/{self.name_segment}/+"
+
+    @property
+    def short(self) -> str:
+        """What a user types in /har for this artifact, relative to the account: ``org/reg/library/nginx``."""
+        return f"{self.registry.short}/{self.name}"
+
+    def ui_url(self, ui_base: str) -> str:
+        """The artifact's page in the Harness UI: ``…/registries/<reg>/artifacts/<name>``."""
+        return f"{self.registry.ui_url(ui_base)}/artifacts/{self.name_segment}"
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRef:
+    """A validated version of an artifact: a version or tag, a digest, or both (``nginx:1.27@sha256:…``).
+
+    For Docker the version is the tag and the digest picks one image (one platform's manifest, or the
+    index). Hashable, so it can key a cache (by digest alone when the digest is known: it never
+    changes). Constructing one with invalid parts, or with neither a version nor a digest, raises
+    InvalidScope.
+    """
+
+    artifact: ArtifactRef
+    version: str | None = None
+    digest: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.artifact, ArtifactRef):
+            raise TypeError("VersionRef.artifact must be an ArtifactRef.")
+        if self.version is None and self.digest is None:
+            raise InvalidScope("Give a version or tag, a digest, or both.", text=self.artifact.short)
+        checks: tuple[tuple[Part, str | None], ...] = (("version", self.version), ("digest", self.digest))
+        for part, value in checks:
+            reason = None if value is None else problem(part, value)
+            if reason is not None:
+                raise InvalidScope(reason, text=f"{self.artifact.short}:{value}")
+
+    @property
+    def registry(self) -> RegistryRef:
+        return self.artifact.registry
+
+    @property
+    def label(self) -> str:
+        """The version as people say it: ``1.27``, ``1.27@sha256:…`` or the digest alone."""
+        parts = [p for p in (self.version, self.digest) if p is not None]
+        return "@".join(parts)
+
+    @property
+    def version_segment(self) -> str:
+        """The API's ``{version}`` path segment: the version, or the digest when there is none."""
+        # __post_init__ makes sure of one of them.
+        return _segment(self.version if self.version is not None else self.digest or "")
+
+    @property
+    def path(self) -> str:
+        """The API's version path, ``acc/reg/+/artifact/nginx/+/version/1.27`` (then ``/summary``...);
+        the digest, when both are known, goes in the ``digest`` query parameter, not here."""
+        return f"{self.artifact.path}/version/{self.version_segment}"
+
+    @property
+    def short(self) -> str:
+        """What a user types in /har: ``org/reg/library/nginx:1.27@sha256:…`` (``@`` only for a digest)."""
+        text = self.artifact.short
+        if self.version is not None:
+            text += f":{self.version}"
+        if self.digest is not None:
+            text += f"@{self.digest}"
+        return text
+
+    def ui_url(self, ui_base: str) -> str:
+        """The version's page in the Harness UI, with ``?digest=`` when the digest is known."""
+        url = f"{self.artifact.ui_url(ui_base)}/versions/{self.version_segment}"
+        if self.digest is not None and self.version is not None:
+            url += f"?digest={self.digest}"
+        return url
 
 
 @dataclass(frozen=True, slots=True)

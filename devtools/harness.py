@@ -3,6 +3,8 @@
 Endpoints (under `/gateway/har/api/v1/`, shaped as Harness's OpenAPI spec and server code answer them):
 - `registry/{ref}/+`: `{"status": "SUCCESS", "data": Registry}` for a registry in the data set;
 - `registry/{ref}/+/client-setup-details`: `{"status": "SUCCESS", "data": ClientSetupDetails}`;
+- `registry/{ref}/+/artifacts` and `…/+/artifact/{artifact}/+/…` (summary, versions, version details,
+  docker details and manifests, helm details, files): the catalog in `devtools.artifacts`;
 - `spaces/{space_ref}[/+]/registries`: `{"status": "SUCCESS", "data": ListRegistry}`, with `scope`
   (none, ancestors, descendants; `recursive=true` alone means ancestors), `search_term` (substring),
   `page` (0-based), `size` (without it: 10, `page` ignored, `pageIndex` 1), repeatable `package_type`, `type`.
@@ -18,12 +20,14 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from aiohttp import web
 
+from devtools.artifacts import CATALOG, StoredArtifact, answer
 from devtools.client_setup import client_setup
 from devtools.registries import ACCOUNT, API_KEY, PKG_HOST, StoredRegistry, registries
 from devtools.server import Recorded, Server
@@ -142,6 +146,8 @@ class HarnessStandIn(Server):
         latency: float = 0.0,
         slow_seconds: float = LONGEST_SLOW_ANSWER,
         keep: bool = True,
+        artifacts: dict[str, tuple[StoredArtifact, ...]] | None = None,
+        now_ms: int | None = None,
     ) -> None:
         super().__init__(keep=keep, cancel_on_disconnect=faults)
         self.registries = tuple(registries)
@@ -164,6 +170,9 @@ class HarnessStandIn(Server):
         self._by_ref = {registry.ref: registry for registry in self.registries}
         self.webhooks = Webhooks(self)
         """The registries' webhooks and the deliveries they make (devtools/webhooks.py)."""
+        self.artifacts = artifacts
+        """Artifacts by registry_ref (`devtools.artifacts`); None serves no artifact endpoints."""
+        self.now_ms = now_ms
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
 
     @classmethod
@@ -176,6 +185,8 @@ class HarnessStandIn(Server):
             strict=True,
             faults=True,
             slow_seconds=slow_seconds,
+            artifacts=CATALOG,
+            now_ms=now_ms,
         )
 
     @property
@@ -221,6 +232,12 @@ class HarnessStandIn(Server):
                 return await self._setup(ref.removesuffix(SETUP_SUFFIX) + "/+")
             if ref.endswith("/+"):
                 return await self._registry(request, ref)
+            if self.artifacts is not None and "/+/" in ref:
+                registry_ref, _, tail = ref.partition("/+/")
+                now = int(time.time() * 1000) if self.now_ms is None else self.now_ms
+                served = answer(registry_ref + "/+", tail, recorded.query, now_ms=now, catalog=self.artifacts)
+                if served is not None:
+                    return _json(*served)
         if (
             request.method == "GET"
             and route.startswith(API_PREFIX + "spaces/")

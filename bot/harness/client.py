@@ -24,8 +24,18 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Final, TypeVar, overload
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from bot.harness.artifacts import (
+    ArtifactList,
+    ArtifactSummary,
+    DockerDetail,
+    Enveloped,
+    FileList,
+    Manifests,
+    VersionDetail,
+    VersionList,
+)
 from bot.harness.errors import (
     HarnessConnectionError,
     HarnessError,
@@ -47,17 +57,14 @@ from bot.harness.models import (
 from bot.harness.transport import StackTransport
 from bot.harness.webhooks import (
     ExecutionPage,
-    ExecutionPageResponse,
     Webhook,
     WebhookExecution,
-    WebhookExecutionResponse,
     WebhookMissing,
     WebhookRequest,
-    WebhookResponse,
     webhook_error,
 )
 from bot.metrics import record_harness_request
-from bot.refs import RegistryRef, SpaceRef
+from bot.refs import ArtifactRef, RegistryRef, SpaceRef, VersionRef
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +89,19 @@ SETUP_SUFFIX: Final = "/client-setup-details"
 USER_AGENT: Final = "harbot/0.1"
 MAX_PAGE_SIZE: Final = 100
 """The most registries asked for in one list call."""
+ARTIFACTS_SUFFIX: Final = "/artifacts"
+SUMMARY_SUFFIX: Final = "/summary"
+VERSIONS_SUFFIX: Final = "/versions"
+DETAILS_SUFFIX: Final = "/details"
+DOCKER_DETAILS_SUFFIX: Final = "/docker/details"
+HELM_DETAILS_SUFFIX: Final = "/helm/details"
+MANIFESTS_SUFFIX: Final = "/docker/manifests"
+FILES_SUFFIX: Final = "/files"
 TOKEN_PLACEHOLDER: Final = "<TOKEN>"  # noqa: S105 (a placeholder, not a secret)
 """What stands where the bot's own key would appear in a client set-up body (Harness uses the same)."""
 
 Data = TypeVar("Data")
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class _Retry(Exception):
@@ -355,17 +371,17 @@ class HarnessClient:
     async def create_webhook(self, ref: RegistryRef, request: WebhookRequest) -> Webhook:
         """Create a webhook on the registry (Harness needs edit permission on it, and a VIRTUAL registry)."""
         body = await self._webhook_write("POST", self.webhooks_url(ref), ref, request.body())
-        return self._webhook_parse(body, ref, WebhookResponse)
+        return self._parse(body, ref, _parser(Enveloped[Webhook]))
 
     async def get_webhook(self, ref: RegistryRef, identifier: str) -> Webhook:
         """One webhook of the registry, or WebhookMissing."""
         url = self.webhooks_url(ref, identifier)
-        return await self._webhook_get(url, ref, lambda body: self._webhook_data(body, WebhookResponse))
+        return await self._webhook_get(url, ref, _parser(Enveloped[Webhook]))
 
     async def update_webhook(self, ref: RegistryRef, identifier: str, request: WebhookRequest) -> Webhook:
         """Replace a webhook's settings (`PUT`: every field, as on create)."""
         body = await self._webhook_write("PUT", self.webhooks_url(ref, identifier), ref, request.body())
-        return self._webhook_parse(body, ref, WebhookResponse)
+        return self._parse(body, ref, _parser(Enveloped[Webhook]))
 
     async def delete_webhook(self, ref: RegistryRef, identifier: str) -> bool:
         """Delete a webhook; False when it was already gone (a 404), so a repeated delete is not an error."""
@@ -385,16 +401,12 @@ class HarnessClient:
         """
         params = [("page", "0"), ("size", str(max(size, 1)))]
         url = self.webhooks_url(ref, identifier, "executions")
-        return await self._webhook_get(
-            url, ref, lambda body: self._webhook_data(body, ExecutionPageResponse), params
-        )
+        return await self._webhook_get(url, ref, _parser(Enveloped[ExecutionPage]), params)
 
     async def get_execution(self, ref: RegistryRef, identifier: str, execution: int) -> WebhookExecution:
         """One delivery of a webhook: its request (body included), response and result."""
         url = self.webhooks_url(ref, identifier, "executions", execution)
-        return await self._webhook_get(
-            url, ref, lambda body: self._webhook_data(body, WebhookExecutionResponse)
-        )
+        return await self._webhook_get(url, ref, _parser(Enveloped[WebhookExecution]))
 
     async def retrigger_execution(
         self, ref: RegistryRef, identifier: str, execution: int
@@ -402,9 +414,7 @@ class HarnessClient:
         """Ask Harness to deliver an execution's body again (a `GET` in both specs and the server); the new
         execution names the old one in `retriggerOf`."""
         url = self.webhooks_url(ref, identifier, "executions", execution, "retrigger")
-        return await self._webhook_get(
-            url, ref, lambda body: self._webhook_data(body, WebhookExecutionResponse)
-        )
+        return await self._webhook_get(url, ref, _parser(Enveloped[WebhookExecution]))
 
     async def _webhook_get(
         self,
@@ -454,15 +464,69 @@ class HarnessClient:
             raise webhook_error(error)
         return answer
 
-    def _webhook_parse(self, body: bytes, ref: RegistryRef, model: type[WebhookResponse]) -> Webhook:
-        webhook: Webhook = self._parse(body, ref, lambda raw: self._webhook_data(raw, model))
-        return webhook
+    # Artifacts, versions, tags and digests (issue 16). Every path below is built from validated refs
+    # whose names, versions and digests are percent-encoded into single segments (bot.refs), so no text
+    # can leave the registry's and the artifact's paths of the account.
 
-    @staticmethod
-    def _webhook_data(body: bytes, model: type[Any]) -> Any:
-        """`data` of a webhook answer, or _Unreadable, by the same rules as the registry bodies."""
-        read: Callable[[bytes, type[Any]], Any] = _data
-        return read(body, model)
+    async def list_artifacts(
+        self, ref: RegistryRef, *, search_term: str | None = None, page: int = 0, size: int = 20
+    ) -> ArtifactList:
+        """One page (0-based) of the registry's artifacts, by name; `search_term` is a substring of it."""
+        params = [*_paging(page, size), ("sort_field", "name"), ("sort_order", "ASC")]
+        if search_term:
+            params.append(("search_term", search_term))
+        url = f"{self.url_for(ref)}{ARTIFACTS_SUFFIX}"
+        return await self._get(url, ref, lambda body: _enveloped(body, Enveloped[ArtifactList]), params)
+
+    async def artifact_summary(self, artifact: ArtifactRef) -> ArtifactSummary:
+        """What the artifact is: package type, labels, downloads, when created and modified."""
+        url = f"{self._base}{API_PATH}{artifact.path}{SUMMARY_SUFFIX}"
+        return await self._get(url, artifact.registry, _parser(Enveloped[ArtifactSummary]))
+
+    async def list_versions(
+        self, artifact: ArtifactRef, *, search_term: str | None = None, page: int = 0, size: int = 20
+    ) -> VersionList:
+        """One page (0-based) of the artifact's versions, newest first.
+
+        Always sorted by `lastModified`: with any other sort, servers with untagged images on ignore
+        `page` and `size` and send every version (NOTES.md).
+        """
+        params = [*_paging(page, size), ("sort_field", "lastModified"), ("sort_order", "DESC")]
+        if search_term:
+            params.append(("search_term", search_term))
+        url = f"{self._base}{API_PATH}{artifact.path}{VERSIONS_SUFFIX}"
+        return await self._get(url, artifact.registry, _parser(Enveloped[VersionList]), params)
+
+    async def version_detail(self, version: VersionRef) -> VersionDetail:
+        """The version's details, the one body that says who pushed it (`createdBy`)."""
+        params = [("childVersion", version.digest)] if version.digest and version.version else []
+        url = f"{self._base}{API_PATH}{version.path}{DETAILS_SUFFIX}"
+        return await self._get(url, version.registry, _parser(Enveloped[VersionDetail]), params)
+
+    async def docker_detail(self, version: VersionRef) -> DockerDetail:
+        """One Docker image of the version: `version.digest` (required) picks the manifest."""
+        if version.digest is None:
+            raise ValueError("docker_detail needs a VersionRef with a digest")
+        url = f"{self._base}{API_PATH}{version.path}{DOCKER_DETAILS_SUFFIX}"
+        return await self._get(
+            url, version.registry, _parser(Enveloped[DockerDetail]), [("digest", version.digest)]
+        )
+
+    async def helm_detail(self, version: VersionRef) -> DockerDetail:
+        """A Helm chart version: size, dates, downloads, the pull command."""
+        url = f"{self._base}{API_PATH}{version.path}{HELM_DETAILS_SUFFIX}"
+        return await self._get(url, version.registry, _parser(Enveloped[DockerDetail]))
+
+    async def docker_manifests(self, version: VersionRef) -> Manifests:
+        """The version's images: one per platform for a multi-arch tag, one for a plain image."""
+        url = f"{self._base}{API_PATH}{version.path}{MANIFESTS_SUFFIX}"
+        return await self._get(url, version.registry, _parser(Enveloped[Manifests]))
+
+    async def version_files(self, version: VersionRef, *, page: int = 0, size: int = 20) -> FileList:
+        """One page (0-based) of a non-Docker version's files, by name."""
+        params = [*_paging(page, size), ("sort_field", "name"), ("sort_order", "ASC")]
+        url = f"{self._base}{API_PATH}{version.path}{FILES_SUFFIX}"
+        return await self._get(url, version.registry, lambda body: _parsed(body, FileList), params)
 
 
 class _Unreadable(Exception):
@@ -480,14 +544,8 @@ def _data(
 ) -> Registry | ListRegistry | ClientSetupDetails:
     """`data` of a `{status, data}` body, or _Unreadable when the body is not JSON, does not fit the
     model, or is not SUCCESS."""
-    try:
-        parsed = model.model_validate_json(body)
-    except ValidationError as exc:
-        kind = "not JSON" if _is_json_error(exc) else "not the expected shape"
-        raise _Unreadable(f"a body that is {kind}") from exc
-    except RecursionError as exc:
-        raise _Unreadable("a body nested too deeply") from exc
-    if parsed.status != "SUCCESS" or parsed.data is None:
+    parsed = _parsed(body, model)
+    if parsed.data is None:
         raise _Unreadable(f"status {parsed.status!r}")
     return parsed.data
 
@@ -531,3 +589,35 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def _parsed(body: bytes, model: type[Model]) -> Model:
+    """The body as `model` (whose `status` must be SUCCESS), or _Unreadable saying why not."""
+    try:
+        parsed = model.model_validate_json(body)
+    except ValidationError as exc:
+        kind = "not JSON" if _is_json_error(exc) else "not the expected shape"
+        raise _Unreadable(f"a body that is {kind}") from exc
+    except RecursionError as exc:
+        raise _Unreadable("a body nested too deeply") from exc
+    status = getattr(parsed, "status", None)
+    if status != "SUCCESS":
+        raise _Unreadable(f"status {status!r}")
+    return parsed
+
+
+def _enveloped(body: bytes, model: type[Enveloped[Data]]) -> Data:
+    """`data` of a `{status, data}` artifact body."""
+    parsed = _parsed(body, model)
+    if parsed.data is None:
+        raise _Unreadable("no data")
+    return parsed.data
+
+
+def _parser(model: type[Enveloped[Data]]) -> Callable[[bytes], Data]:
+    return lambda body: _enveloped(body, model)
+
+
+def _paging(page: int, size: int) -> list[tuple[str, str]]:
+    """`page` (0-based) and always `size`, without which Harness ignores `page`."""
+    return [("page", str(max(page, 0))), ("size", str(min(max(size, 1), MAX_PAGE_SIZE)))]

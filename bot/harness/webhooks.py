@@ -106,11 +106,6 @@ class Webhook(_Model):
     version: int | None = None
 
 
-class WebhookResponse(_Model):
-    status: _Text = ""
-    data: Webhook | None = None
-
-
 class ExecRequest(_Model):
     """What Harness sent: `headers` is the HTTP header block as text (masked values as `******`)."""
 
@@ -155,11 +150,6 @@ class WebhookExecution(_Model):
         return self.result == SUCCESS
 
 
-class WebhookExecutionResponse(_Model):
-    status: _Text = ""
-    data: WebhookExecution | None = None
-
-
 class ExecutionPage(_Model):
     """`data` of `GET …/executions` (`ListWebhooksExecutions`): newest first (by id)."""
 
@@ -170,17 +160,6 @@ class ExecutionPage(_Model):
     page_count: int | None = Field(default=None, alias="pageCount")
     page_index: int | None = Field(default=None, alias="pageIndex")
     page_size: int | None = Field(default=None, alias="pageSize")
-
-
-class ExecutionPageResponse(_Model):
-    status: _Text = ""
-    data: ExecutionPage | None = None
-
-
-class StatusResponse(_Model):
-    """`{status}`: the answer to a delete."""
-
-    status: _Text = ""
 
 
 class CannotManageWebhooks(Forbidden):
