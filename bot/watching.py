@@ -298,6 +298,11 @@ def changes_handler(text: str, ctx: ScopeContext, _surface: object) -> Task | Re
         return invalid_scope_reply(exc, ctx)
     reading = readings[0]
     artifact = reading.wanted.artifact_glob if reading.wanted.artifact_glob != "*" else None
+    if artifact is not None and ("*" in artifact or "?" in artifact or reading.wanted.tag_glob != "*"):
+        return message(
+            "`changes` takes an artifact's name, not a pattern.",
+            f"Try {code(f'{COMMAND} changes docker-prod/payments-api since 2h')}.",
+        )
     return Changes(reading.ref, artifact, since_text)
 
 
@@ -329,14 +334,17 @@ class Changes:
             return Answer(
                 reply=message(f"{exc}.", f"Try {code(f'{COMMAND} changes {self.ref.short}')}."), ok=False
             )
-        reply = await changes_reply(
-            posting.store,
-            self.ref,
-            artifact=self.artifact,
-            since=since,
-            versions=posting.versions,
-            page=self.page,
-        )
+        try:
+            reply = await changes_reply(
+                posting.store,
+                self.ref,
+                artifact=self.artifact,
+                since=since,
+                versions=posting.versions,
+                page=self.page,
+            )
+        except HarnessError as exc:  # the versions listing, for a registry without a webhook
+            return Answer(reply=error_reply(exc), ok=False)
         return Answer(reply=reply, ok=True)
 
 

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from bot.store import NewEvent, Store
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +21,7 @@ from bot.parsing import ScopeContext
 from bot.posting.fanout import queue_posts
 from bot.posting.service import PostingService
 from bot.services import Services, build_services
+from bot.store import NewEvent, Store
 from bot.watching import (
     Changes,
     Subscribe,
@@ -216,8 +216,20 @@ async def test_changes_shows_stored_events_newest_first(services: Services, stor
     assert "Pushes only" not in text
 
 
-async def test_changes_for_an_unsubscribed_registry_says_pushes_only(services: Services) -> None:
-    text = everything((await run(understood(changes_handler, REF.short), services)).reply.as_kwargs())
+async def test_changes_for_an_unsubscribed_registry_come_from_the_listing_pushes_only(
+    services: Services,
+) -> None:
+    text = everything(
+        (await run(understood(changes_handler, f"{REF.short} since 90d"), services)).reply.as_kwargs()
+    )
+    assert "Pushes only" in text
+    assert "pushed to docker-prod" in text
+    assert "deleted from" not in text
+
+
+async def test_changes_of_an_artifact_nobody_has_says_nothing_changed(services: Services) -> None:
+    task = understood(changes_handler, f"{REF.short}/no-such-artifact since 2h")
+    text = everything((await run(task, services)).reply.as_kwargs())
     assert "No pushes in" in text
 
 
@@ -227,6 +239,9 @@ def test_usage_problems_are_answered_at_once() -> None:
     reply = understood(changes_handler, "docker-prod since soon")
     assert isinstance(reply, Reply)
     assert "since" in everything(checked(reply))
+    pattern = understood(changes_handler, "docker-prod/payments-*")
+    assert isinstance(pattern, Reply)
+    assert "not a pattern" in everything(checked(pattern))
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=60)

@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.posting.catchup import Accept, Seen, catch_up
 from bot.posting.poster import Poster
 from bot.posting.subscribing import Subscriber
-from bot.posting.timeline import VersionsListing
+from bot.posting.timeline import VersionsListing, versions_listing
 
 if TYPE_CHECKING:
     from bot.harness.client import HarnessClient
@@ -47,7 +47,7 @@ class PostingService:
     ) -> None:
         self.store = store
         self.public_url = public_url
-        self.versions = versions
+        self.versions = versions or versions_listing(harness)
         self._harness = harness
         self._accept = accept
         self._seen = seen

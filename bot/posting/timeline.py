@@ -16,16 +16,21 @@ from typing import TYPE_CHECKING, Final
 from bot.cards.blocks import Reply
 from bot.cards.changes import Change, timeline
 from bot.cards.text import plural
+from bot.harness.errors import NotFound
+from bot.harness.models import epoch_seconds
 from bot.posting.fanout import change_of
-from bot.refs import RegistryRef
+from bot.refs import ArtifactRef, InvalidScope, RegistryRef
 
 if TYPE_CHECKING:
+    from bot.harness.client import HarnessClient
     from bot.store import Store
 
 DEFAULT_SINCE: Final = timedelta(hours=24)
 LONGEST: Final = timedelta(days=90)
 """The furthest back `since` may reach (events are kept EVENT_RETENTION_DAYS anyway)."""
 PAGE: Final = 20
+LISTED: Final = 100
+"""Versions (or artifacts) read from Harness's listings for a registry without a webhook."""
 _SPAN = re.compile(r"(\d{1,4})\s*(m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|wk|weeks?)", re.IGNORECASE)
 _UNIT_SECONDS: Final = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _UNIT_WORDS: Final = {"m": "minute", "h": "hour", "d": "day", "w": "week"}
@@ -108,3 +113,34 @@ async def changes_reply(
     return timeline(
         shown, registry=ref, artifact=artifact, since=since.words, pushes_only=not subscribed, more=value
     )
+
+
+def versions_listing(harness: HarnessClient) -> VersionsListing:
+    """Pushes from Harness's listings, newest first: an artifact's versions by last-modified time, or for
+    the whole registry each artifact's latest version by its last-modified time. No deletes, no pusher."""
+
+    async def listing(ref: RegistryRef, artifact: str | None, since: datetime) -> Sequence[Change]:
+        cutoff = int(since.timestamp())
+        found: list[Change] = []
+        if artifact is not None:
+            try:
+                named = ArtifactRef(registry=ref, name=artifact)
+            except InvalidScope:
+                return []  # not a name Harness could hold: nothing was pushed under it
+            try:
+                versions = await harness.list_versions(named, size=LISTED)
+            except NotFound:
+                return []  # no such artifact: nothing was pushed under that name
+            for version in versions.versions:
+                at = epoch_seconds(version.last_modified)
+                if at is not None and at >= cutoff and version.name:
+                    found.append(Change(ref, artifact, version.name, "pushed", at))
+        else:
+            artifacts = await harness.list_artifacts(ref, size=LISTED)
+            for item in artifacts.artifacts:
+                at = epoch_seconds(item.last_modified)
+                if at is not None and at >= cutoff and item.name and item.latest_version:
+                    found.append(Change(ref, item.name, item.latest_version, "pushed", at))
+        return sorted(found, key=lambda change: -change.at)
+
+    return listing
