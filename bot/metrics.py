@@ -8,6 +8,8 @@
 | `harbot_cache_total` | result | once per `RegistryLookups.get`: `hit`, `miss` or `coalesced` |
 | `harbot_slack_posts_total` | outcome | once per answer posted to Slack (`record_slack_post`) |
 | `harbot_webhook_deliveries_total` | outcome, reason | once per Harness delivery (`record_delivery`) |
+| `harbot_events_posted_total` | outcome | posts of events: `posted`, `deferred`, `dropped`, `channel_gone` |
+| `harbot_posts_pending` | | the outbox's pending posts, as the poster last counted them |
 
 Labels hold only bounded sets (surfaces, outcomes, status codes): never a registry, user or channel. A
 lookup's outcome is `ok`, `refused`, `error` (a bug) or the Harness error in snake case (`not_found`,
@@ -27,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from typing import Final
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client import generate_latest as _generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -39,10 +41,12 @@ __all__ = [
     "outcome_of",
     "record_cache",
     "record_delivery",
+    "record_event_posts",
     "record_harness_request",
     "record_lookup",
     "record_slack_post",
     "render",
+    "set_posts_pending",
 ]
 
 METRICS_PATH: Final = "/metrics"
@@ -70,6 +74,13 @@ CACHE: Final = Counter(
     "harbot_cache", "Registry lookups served by the cache: hit, miss or coalesced.", ["result"]
 )
 SLACK_POSTS: Final = Counter("harbot_slack_posts", "Answers posted to Slack, by outcome.", ["outcome"])
+EVENT_POSTS: Final = Counter(
+    "harbot_events_posted", "Posts of an event to a channel, by outcome.", ["outcome"]
+)
+POSTS_PENDING: Final = Gauge(
+    "harbot_posts_pending", "Posts of events waiting in the outbox.", multiprocess_mode="max"
+)
+EVENT_POST_OUTCOMES: Final = ("posted", "deferred", "dropped", "channel_gone")
 
 WEBHOOK_DELIVERIES: Final = Counter(
     "harbot_webhook_deliveries",
@@ -150,6 +161,19 @@ def record_delivery(outcome: str, reason: str = "") -> None:
             raise KeyError((outcome, reason))
         counter = _deliveries[outcome, reason] = WEBHOOK_DELIVERIES.labels(outcome, reason)
     counter.inc()
+
+
+def record_event_posts(outcome: str, count: int = 1) -> None:
+    """Posts of events ended a round so; `outcome` is one of EVENT_POST_OUTCOMES (KeyError otherwise)."""
+    if outcome not in EVENT_POST_OUTCOMES:
+        raise KeyError(outcome)
+    if count:
+        EVENT_POSTS.labels(outcome).inc(count)
+
+
+def set_posts_pending(count: int) -> None:
+    """The outbox's pending posts, as last counted."""
+    POSTS_PENDING.set(count)
 
 
 def outcome_of(error: BaseException) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.access import AccessPolicy
 from bot.background import Background
@@ -20,6 +21,9 @@ from bot.slack.failures import handle_error
 from bot.state import SharedState
 from bot.store import Store
 from bot.webhooks.receiver import Receiver
+
+if TYPE_CHECKING:
+    from bot.posting.service import PostingService
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class Services:
     events_stored: asyncio.Event
     """Set by the receiver after each stored delivery: the poster waits on it, then reads the database."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    posting: PostingService | None = None
+    """Subscriptions, the poster and catching up (bot.posting), when a database is configured."""
 
     async def start(self) -> None:
         """Migrate the database, connect to Redis (when set), open the connections that need a running
@@ -55,10 +61,14 @@ class Services:
         await self.slack.open()
         keep = self.settings.event_retention_days
         self._tasks.append(asyncio.create_task(self.store.prune_forever(keep_days=keep)))
+        if self.posting is not None:
+            await self.posting.start()
 
     async def aclose(self) -> None:
         """Give answers under way their grace period, then close Harness, Redis and Slack connections."""
         await self.background.aclose()
+        if self.posting is not None:
+            await self.posting.aclose()
         await self.lookups.aclose()
         await self.state.aclose()
         await self.slack.aclose()

@@ -111,6 +111,8 @@ class Settings(BaseSettings):
     harness_timeout: float = Field(default=5.0, gt=0, le=30)
     harness_unfurl_domains: Annotated[tuple[str, ...], NoDecode] = ()
     unfurl_policy: Literal["everywhere", "internal", "nowhere"] = "internal"
+    # Where Harness reaches this bot to deliver webhooks (subscriptions): its public base URL.
+    public_url: HttpUrlText | None = None
 
     # Who may look (empty: everyone). Comma-separated in the environment.
     allowed_slack_teams: Annotated[tuple[str, ...], NoDecode] = ()
@@ -206,6 +208,7 @@ class Settings(BaseSettings):
         "harness_account_id",
         "harness_default_org",
         "harness_default_project",
+        "public_url",
         mode="before",
     )
     @classmethod
@@ -446,6 +449,7 @@ EXPECTED: Final[dict[str, str]] = {
     "harness_timeout": "seconds, more than 0 and at most 30, such as 5",
     "harness_unfurl_domains": "host names, comma-separated, such as harness.example.com",
     "unfurl_policy": "internal, everywhere or nowhere",
+    "public_url": "this bot's public base URL, such as https://harbot.example.com",
     "allowed_slack_teams": "workspace ids, comma-separated, such as T012AB3CD",
     "allowed_slack_channels": "channel ids, comma-separated, such as C012AB3CD,G012AB3CD",
     "allowed_slack_users": "user ids, comma-separated, such as U012AB3CD",

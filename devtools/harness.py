@@ -31,6 +31,7 @@ from devtools.artifacts import CATALOG, StoredArtifact, answer
 from devtools.client_setup import client_setup
 from devtools.registries import ACCOUNT, API_KEY, PKG_HOST, StoredRegistry, registries
 from devtools.server import Recorded, Server
+from devtools.webhooks import Webhooks
 
 API_PREFIX: Final = "/gateway/har/api/v1/"
 HARNESS_PREFIX: Final = API_PREFIX + "registry/"
@@ -167,6 +168,8 @@ class HarnessStandIn(Server):
         """RegistryMetadata the list endpoint serves beside the data set (its `path` says where each
         lives); client-setup-details answers for them too."""
         self._by_ref = {registry.ref: registry for registry in self.registries}
+        self.webhooks = Webhooks(self)
+        """The registries' webhooks and the deliveries they make (devtools/webhooks.py)."""
         self.artifacts = artifacts
         """Artifacts by registry_ref (`devtools.artifacts`); None serves no artifact endpoints."""
         self.now_ms = now_ms
@@ -221,6 +224,8 @@ class HarnessStandIn(Server):
         if self.strict and request.headers.get("x-api-key") != self.api_key:
             return _json(401, {"message": "Unauthorized"})
         route = recorded.route
+        if self.webhooks.owns(route, HARNESS_PREFIX):
+            return await self.webhooks.handle(request, recorded, HARNESS_PREFIX)
         if request.method == "GET" and route.startswith(HARNESS_PREFIX):
             ref = route.removeprefix(HARNESS_PREFIX)
             if ref.endswith(SETUP_SUFFIX):

@@ -2,7 +2,10 @@
 
 - `POST /api/<method>`: `auth.test` (granted scopes in the `x-oauth-scopes` header; `auth_error` makes it
   fail), `apps.connections.open` (a `ws://` URL to `/ws`), `chat.postMessage`, `chat.postEphemeral`,
-  `chat.update`, `chat.delete`, `chat.unfurl`; any other method is `unknown_method`. With `bot_token`
+  `chat.update`, `chat.delete`, `chat.unfurl`, `conversations.info`; any other method is `unknown_method`.
+  `channels` gives a channel a state (`not_in_channel`, `is_archived`, `channel_not_found`): messages to
+  it fail with that error and `conversations.info` says so. `api_failures` answers the next calls with
+  HTTP statuses (429 with `Retry-After`, 503…), `trouble_until` every call until a moment. With `bot_token`
   set, a call without it is `invalid_auth`; with `check_blocks`, blocks Slack would refuse are refused
   (`invalid_blocks`, checked with slack_sdk's own Block Kit models). `overrides` answers a method with a
   fixed body.
@@ -127,6 +130,16 @@ class SlackStandIn(Server):
         """When set, every Web API call gets this HTTP status and no JSON (Slack in trouble)."""
         self.check_blocks = check_blocks
         self.overrides: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, str] = {}
+        """Channel id -> `not_in_channel`, `is_archived` or `channel_not_found`: messages there fail so."""
+        self.api_failures: list[tuple[int, dict[str, str]]] = []
+        """Statuses (with headers) the next Web API calls get, in order, before they are answered."""
+        self.trouble_until = 0.0
+        """Until this `time.monotonic()`, every Web API call gets `trouble` (Slack in trouble a while)."""
+        self.trouble: tuple[int, dict[str, str]] = (503, {})
+        self.taken: list[tuple[str, dict[str, Any]]] = []
+        """(method, arguments) of every message call Slack took (answered ok), in order: what a channel
+        shows, apart from the calls refused."""
         self.envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.socket_acks: list[dict[str, Any]] = []
         self._socket_acked = asyncio.Event()
@@ -196,6 +209,15 @@ class SlackStandIn(Server):
         """chat.delete."""
         return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
 
+    def conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.info: whether the bot is a member, and whether the channel is archived."""
+        channel = str(args.get("channel"))
+        state = self.channels.get(channel)
+        if state == "channel_not_found":
+            return {"ok": False, "error": "channel_not_found"}
+        info = {"id": channel, "is_member": state is None, "is_archived": state == "is_archived"}
+        return {"ok": True, "channel": info}
+
     def unfurl(self, args: dict[str, Any]) -> dict[str, Any]:
         """chat.unfurl, once every unfurl's blocks passed the checks."""
         return {"ok": True}
@@ -215,7 +237,9 @@ class SlackStandIn(Server):
         return None
 
     def answered(self, method: str, args: dict[str, Any], result: dict[str, Any]) -> None:
-        """Called with every Web API answer (after the method ran); a hook for logs."""
+        """Called with every Web API answer (after the method ran); a hook for logs. Keeps `taken`."""
+        if method in MESSAGE_METHODS and result.get("ok"):
+            self.taken.append((method, args))
 
     # -----------------------------------------------------------------------------------------------------
 
@@ -260,6 +284,11 @@ class SlackStandIn(Server):
         method = request.match_info["method"]
         if self.api_status is not None:
             return web.Response(status=self.api_status, text="upstream trouble")
+        failure = self.api_failures.pop(0) if self.api_failures else None
+        if failure is None and time.monotonic() < self.trouble_until:
+            failure = self.trouble
+        if failure is not None:
+            return web.Response(status=failure[0], text="slack trouble", headers=failure[1])
         if method in self.overrides:
             return web.json_response(self.overrides[method])
         if method == "apps.connections.open":
@@ -281,9 +310,13 @@ class SlackStandIn(Server):
                 "chat.update": self.update,
                 "chat.delete": self.delete,
                 "chat.unfurl": self.unfurl,
+                "conversations.info": self.conversations_info,
             }.get(method)
+            state = self.channels.get(str(args.get("channel")))
             if handler is None:
                 result = {"ok": False, "error": "unknown_method"}
+            elif state is not None and method in MESSAGE_METHODS:
+                result = {"ok": False, "error": state}
             else:
                 result = self._refusal(method, args) or handler(args)
         self.answered(method, args, result)

@@ -36,7 +36,7 @@ CTX = ScopeContext(account_id=ACCOUNT, default_org="payments", default_project="
 
 # The only Slack markup the bot writes on purpose: dates, user mentions and links into Harness.
 OUR_MARKUP = re.compile(
-    r"<!date\^\d+\^\{date_short_pretty\}(?: at \{time\})?\|[^<>|]+>"
+    r"<!date\^\d+\^(?:\{date_short_pretty\}(?: at \{time\})?|\{ago\})\|[^<>|]+>"
     r"|<@[UW][A-Z0-9]+>"
     r"|<https://app\.harness\.io/ng/[^<>|\s]+\|[^<>]+>"
 )

@@ -19,6 +19,7 @@ from bot.inbound.app import build_web_app, socket_mode_client
 from bot.services import Services, build_services
 from bot.settings import Settings
 from devtools.harness import HarnessStandIn
+from devtools.registries import API_KEY as SANDBOX_KEY
 from devtools.server import Server
 from devtools.slack import JSON, SlackStandIn, signed_headers
 from tests.redis_server import RedisServer
@@ -254,6 +255,25 @@ async def socket_mode_bot(
     finally:
         await client.close()  # type: ignore[no-untyped-call]
         await services.aclose()
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[HarnessStandIn]:
+    """The playground's Harness: the sandbox data set, its key and account, webhooks and all."""
+    server = HarnessStandIn.sandbox(slow_seconds=1.0)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def sandbox_client(sandbox: HarnessStandIn) -> AsyncIterator[HarnessClient]:
+    """The Harness client, on the sandbox with its key, with short timeouts."""
+    client = HarnessClient(
+        base_url=sandbox.base_url, api_key=SANDBOX_KEY, timeout=1.0, deadline=3.0, backoff=0.01
+    )
+    yield client
+    await client.aclose()
 
 
 __all__ = ["ACCOUNT", "SECRETS", "Bot", "Server"]

@@ -15,6 +15,7 @@ HARBOT_REQUIRE_PRISM is set, as it is in CI.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -83,18 +84,25 @@ pytestmark = [
 ]
 
 
-def served_spec(directory: Path) -> Path:
-    """The spec with only the paths used here, written out for SPACE and REF (see the module docstring)."""
+def served_spec(
+    directory: Path,
+    paths: dict[str, str] = PATHS,
+    *,
+    methods: tuple[str, ...] = ("get",),
+    name: str = "harness",
+) -> Path:
+    """The spec with only `paths` (template -> concrete path) and their `methods`, written out for the
+    references used here (see the module docstring)."""
     spec: dict[str, Any] = yaml.safe_load(SPEC.read_text())
-    paths: dict[str, Any] = {}
-    for template, concrete in PATHS.items():
+    served: dict[str, Any] = {}
+    for template, concrete in paths.items():
         item = spec["paths"][template]
         for operation in item.values():
             if isinstance(operation, dict) and "parameters" in operation:
                 operation["parameters"] = [p for p in operation["parameters"] if p.get("in") != "path"]
-        paths[concrete] = {"get": item["get"]}
-    spec["paths"] = paths
-    target = directory / "harness.yaml"
+        served[concrete] = {method: item[method] for method in methods if method in item}
+    spec["paths"] = served
+    target = directory / f"{name}.yaml"
     target.write_text(yaml.safe_dump(spec))
     return target
 
@@ -120,14 +128,13 @@ def wait_until_up(url: str) -> None:
             time.sleep(0.2)
 
 
-@pytest.fixture(scope="module")
-def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Prism mocking the spec with --dynamic on a loopback port; its base URL."""
+@contextlib.contextmanager
+def running_prism(spec: Path, probe: str, log_path: Path) -> Iterator[str]:
+    """Prism mocking `spec` with --dynamic on a loopback port, up once `probe` (a path) answers; its URL."""
     if PRISM is None:
         pytest.fail("HARBOT_REQUIRE_PRISM is set, but Prism is not installed (npm install --prefix .ci)")
-    spec = served_spec(tmp_path_factory.mktemp("prism"))
     port = free_port()
-    log = (tmp_path_factory.getbasetemp() / "prism.log").open("w")
+    log = log_path.open("w")
     process = subprocess.Popen(  # noqa: S603 (our own command line)
         [PRISM, "mock", "--dynamic", "-h", "127.0.0.1", "-p", str(port), str(spec)],
         stdout=log,
@@ -135,7 +142,7 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(f"{url}{PATHS['/registry/{registry_ref}/+']}")
+        wait_until_up(f"{url}{probe}")
         yield url
     finally:
         process.terminate()
@@ -145,6 +152,15 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.kill()
             process.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Prism serving the three endpoints; its base URL."""
+    spec = served_spec(tmp_path_factory.mktemp("prism"))
+    log = tmp_path_factory.getbasetemp() / "prism.log"
+    with running_prism(spec, PATHS["/registry/{registry_ref}/+"], log) as url:
+        yield url
 
 
 @pytest.fixture

@@ -16,9 +16,10 @@ import contextlib
 import json
 import logging
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Final, TypeVar, overload
+from typing import Any, Final, TypeVar, overload
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -52,6 +53,14 @@ from bot.harness.models import (
     RegistryResponse,
 )
 from bot.harness.transport import StackTransport
+from bot.harness.webhooks import (
+    ExecutionPage,
+    Webhook,
+    WebhookExecution,
+    WebhookMissing,
+    WebhookRequest,
+    webhook_error,
+)
 from bot.metrics import record_harness_request
 from bot.refs import ArtifactRef, RegistryRef, SpaceRef, VersionRef
 from bot.retrying import Backoff, retry_after
@@ -342,6 +351,111 @@ class HarnessClient:
                 ref=subject,
                 host=self._host,
             ) from exc.__cause__
+
+    # Webhooks (`registry/{registry_ref}/+/webhooks…`): the bodies are in bot.harness.webhooks. A 403 becomes
+    # CannotManageWebhooks (edit permission on the registry is needed), a 404 WebhookMissing. Reads retry as
+    # every GET does; writes are sent once (a create repeated after a lost answer would fail as a duplicate).
+
+    def webhooks_url(self, ref: RegistryRef, *parts: str | int) -> str:
+        """`…/registry/{ref}/+/webhooks[/{identifier}[/executions[/{id}…]]]`; parts are percent-encoded."""
+        tail = "".join(f"/{urllib.parse.quote(str(part), safe='')}" for part in parts)
+        return f"{self.url_for(ref)}/webhooks{tail}"
+
+    async def create_webhook(self, ref: RegistryRef, request: WebhookRequest) -> Webhook:
+        """Create a webhook on the registry (Harness needs edit permission on it, and a VIRTUAL registry)."""
+        body = await self._webhook_write("POST", self.webhooks_url(ref), ref, request.body())
+        return self._parse(body, ref, _parser(Enveloped[Webhook]))
+
+    async def get_webhook(self, ref: RegistryRef, identifier: str) -> Webhook:
+        """One webhook of the registry, or WebhookMissing."""
+        url = self.webhooks_url(ref, identifier)
+        return await self._webhook_get(url, ref, _parser(Enveloped[Webhook]))
+
+    async def update_webhook(self, ref: RegistryRef, identifier: str, request: WebhookRequest) -> Webhook:
+        """Replace a webhook's settings (`PUT`: every field, as on create)."""
+        body = await self._webhook_write("PUT", self.webhooks_url(ref, identifier), ref, request.body())
+        return self._parse(body, ref, _parser(Enveloped[Webhook]))
+
+    async def delete_webhook(self, ref: RegistryRef, identifier: str) -> bool:
+        """Delete a webhook; False when it was already gone (a 404), so a repeated delete is not an error."""
+        try:
+            await self._webhook_write("DELETE", self.webhooks_url(ref, identifier), ref, None)
+        except WebhookMissing:
+            return False
+        return True
+
+    async def list_executions(
+        self, ref: RegistryRef, identifier: str, *, size: int = MAX_PAGE_SIZE
+    ) -> ExecutionPage:
+        """The newest `size` deliveries of a webhook, newest first.
+
+        Always page 0: the open-source server's offset for page n is (n-1)·n·size, so only the first page
+        is what it says (page 0 and 1 both are); read more by asking for a larger `size`.
+        """
+        params = [("page", "0"), ("size", str(max(size, 1)))]
+        url = self.webhooks_url(ref, identifier, "executions")
+        return await self._webhook_get(url, ref, _parser(Enveloped[ExecutionPage]), params)
+
+    async def get_execution(self, ref: RegistryRef, identifier: str, execution: int) -> WebhookExecution:
+        """One delivery of a webhook: its request (body included), response and result."""
+        url = self.webhooks_url(ref, identifier, "executions", execution)
+        return await self._webhook_get(url, ref, _parser(Enveloped[WebhookExecution]))
+
+    async def retrigger_execution(
+        self, ref: RegistryRef, identifier: str, execution: int
+    ) -> WebhookExecution:
+        """Ask Harness to deliver an execution's body again (a `GET` in both specs and the server); the new
+        execution names the old one in `retriggerOf`."""
+        url = self.webhooks_url(ref, identifier, "executions", execution, "retrigger")
+        return await self._webhook_get(url, ref, _parser(Enveloped[WebhookExecution]))
+
+    async def _webhook_get(
+        self,
+        url: str,
+        ref: RegistryRef,
+        parse: Callable[[bytes], Data],
+        params: Sequence[tuple[str, str]] = (),
+    ) -> Data:
+        try:
+            return await self._get(url, ref, parse, params)
+        except HarnessStatusError as exc:
+            raise webhook_error(exc) from exc
+
+    async def _webhook_write(
+        self, method: str, url: str, ref: RegistryRef, body: dict[str, Any] | None
+    ) -> bytes:
+        """One attempt of a write; the 2xx body, or the HarnessError for what happened."""
+        started = time.monotonic()
+        try:
+            async with self._http.stream(
+                method,
+                url,
+                json=body,
+                headers={"x-api-key": self._api_key},
+                timeout=httpx.Timeout(self._timeout),
+            ) as response:
+                record_harness_request(response.status_code)
+                answer = await self._read_capped(response, ref)
+        except httpx.TimeoutException as exc:
+            record_harness_request("timeout")
+            message = f"Harness at {self._host} did not answer within {self._timeout:.1f}s"
+            raise HarnessTimeout(message, ref=ref, host=self._host) from exc
+        except httpx.HTTPError as exc:
+            record_harness_request("connection")
+            raise HarnessConnectionError(
+                f"could not reach Harness at {self._host}: {type(exc).__name__}", ref=ref, host=self._host
+            ) from exc
+        finally:
+            logger.debug(
+                "harness %s ref=%s latency_ms=%d", method, ref.path, (time.monotonic() - started) * 1000
+            )
+        if not 200 <= response.status_code < 300:
+            error = error_for_status(
+                response.status_code, ref=ref, host=self._host, detail=_error_detail(answer)
+            )
+            logger.warning("harness %s ref=%s outcome=%s", method, ref.path, type(error).__name__)
+            raise webhook_error(error)
+        return answer
 
     # Artifacts, versions, tags and digests (issue 16). Every path below is built from validated refs
     # whose names, versions and digests are percent-encoded into single segments (bot.refs), so no text

@@ -83,7 +83,7 @@ class Announcements:
             finally:
                 self._drop_all()
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
             await asyncio.sleep(self._retry_after)
 
     def _deliver(self, channel: bytes, data: bytes) -> None:

@@ -244,6 +244,29 @@ def _registry_row(registry: StoredRegistry, info: HarnessInfo) -> str:
     )
 
 
+def _push_section(info: HarnessInfo) -> str:
+    """Subscribe a channel, then push or delete a version: the sandbox delivers a real, signed webhook."""
+    virtual = [r for r in info.registries if (r.data.get("config") or {}).get("type") == "VIRTUAL"]
+    if not virtual:
+        return ""
+    first = virtual[0]
+    options = "".join(
+        f'<option value="{_esc(r.ref)}">{_esc(r.short)}</option>' for r in virtual if not r.deleted
+    )
+    return (
+        '<h3>What changed</h3><p class="tries">'
+        f"{_chip(f'{COMMAND} subscribe {first.short}')}{_chip(f'{COMMAND} subscriptions')}"
+        f"{_chip(f'{COMMAND} changes {first.short} since 1h')}</p>"
+        '<form class="push" id="push"><select name="registry">' + options + "</select>"
+        '<input name="artifact" value="payments-api" aria-label="artifact" size="12">'
+        '<input name="version" value="1.4.2" aria-label="version" size="6">'
+        '<button type="submit" name="trigger" value="artifact_created">Push a version</button>'
+        '<button type="submit" name="trigger" value="artifact_deleted">Delete it</button></form>'
+        '<p class="small">The sandbox Harness delivers a real webhook (signed, with its token) to the '
+        "bot, as Harness does for a subscribed registry; the message appears in the channel.</p>"
+    )
+
+
 def render_panel(info: HarnessInfo) -> str:
     """The side panel: which Harness this is, what to type, and the names that show each error."""
     tries = [
@@ -288,6 +311,7 @@ def render_panel(info: HarnessInfo) -> str:
         f'<h3>Find it anywhere</h3><p class="tries">{"".join(finds)}</p>'
         f'<table class="registries"><thead><tr><th>Registry</th><th>Scope</th><th>Kind</th><th></th></tr>'
         f"</thead><tbody>{rows}</tbody></table>"
+        f"{_push_section(info)}"
         f'<h3>Names that fail</h3><ul class="errors">{errors}</ul>'
         f'<p class="small">“Open in Harness” opens <code>{_esc(info.ui_base)}</code>, where these made-up '
         f"registries don't exist. <code>slow</code> takes about {_esc(_seconds(info.timeout))} before the "

@@ -170,6 +170,7 @@ class Playground:
         app.router.add_post("/playground/send", self._send)
         app.router.add_post("/playground/press", self._press)
         app.router.add_post("/playground/clear", self._clear)
+        app.router.add_post("/playground/push", self._push)
 
     def slack_side(self) -> PlaygroundSlack:
         """The stand-in Slack (Web API, response URLs, what is sent to the app); once started."""
@@ -237,6 +238,21 @@ class Playground:
         channel, ts, block_id, action_id = (str(value) for value in fields)
         found = await self.slack_side().press(channel, ts, block_id, action_id)
         return web.json_response({"ok": found, "version": self.workspace.version})
+
+    async def _push(self, request: web.Request) -> web.Response:
+        """A version pushed (or deleted) in the sandbox: delivered to the registry's webhooks, if any."""
+        body = await self._json(request)
+        fields = [body.get(key) for key in ("registry", "artifact", "version", "trigger")]
+        if not all(isinstance(value, str) and value for value in fields):
+            raise web.HTTPBadRequest(text="registry, artifact, version and trigger are strings.")
+        registry, artifact, version, trigger = (str(value) for value in fields)
+        if self.sandbox is None or trigger not in {"artifact_created", "artifact_deleted"}:
+            raise web.HTTPBadRequest(text="Pushing needs the sandbox Harness, and a known trigger.")
+        executions = await self.sandbox.webhooks.push(
+            registry, artifact[:100], version[:100], trigger=trigger, principal="Playground User"
+        )
+        results = [str(execution.get("result")) for execution in executions]
+        return web.json_response({"ok": True, "delivered": results, "version": self.workspace.version})
 
     async def _clear(self, _: web.Request) -> web.Response:
         self.workspace.clear()

@@ -87,3 +87,41 @@ async def test_response_urls_refuse_invalid_blocks_and_record_posts(slack: Slack
         async with session.post(slack.response_url("r"), json={"text": "fine"}) as good:
             assert good.status == 200
     assert len(await slack.wait_response("r", count=2)) == 2
+
+
+async def test_channel_states_refuse_messages_and_show_in_conversations_info(slack: SlackStandIn) -> None:
+    slack.channels["C9"] = "is_archived"
+    with pytest.raises(SlackApiError) as refused:
+        await client(slack).chat_postMessage(channel="C9", text="hi")
+    assert refused.value.response["error"] == "is_archived"
+    info = await client(slack).api_call("conversations.info", data={"channel": "C9"})
+    assert info["channel"] == {"id": "C9", "is_member": False, "is_archived": True}
+    member = await client(slack).api_call("conversations.info", data={"channel": "C1"})
+    assert member["channel"]["is_member"] is True
+    slack.channels["C8"] = "channel_not_found"
+    with pytest.raises(SlackApiError) as missing:
+        await client(slack).api_call("conversations.info", data={"channel": "C8"})
+    assert missing.value.response["error"] == "channel_not_found"
+
+
+async def test_api_failures_answer_the_next_calls_then_slack_recovers(slack: SlackStandIn) -> None:
+    slack.api_failures = [(429, {"Retry-After": "7"}), (503, {})]
+    web = AsyncWebClient(token=TOKEN, base_url=slack.api_url, retry_handlers=[])
+    with pytest.raises(SlackApiError) as limited:
+        await web.chat_postMessage(channel="C1", text="hi")
+    assert limited.value.response.status_code == 429
+    assert limited.value.response.headers["Retry-After"] == "7"
+    with pytest.raises(SlackApiError) as unavailable:
+        await web.chat_postMessage(channel="C1", text="hi")
+    assert unavailable.value.response.status_code == 503
+    assert (await web.chat_postMessage(channel="C1", text="hi"))["ok"] is True
+
+
+async def test_trouble_until_fails_every_call_until_then(slack: SlackStandIn) -> None:
+    slack.trouble = (503, {})
+    slack.trouble_until = float("inf")
+    web = AsyncWebClient(token=TOKEN, base_url=slack.api_url, retry_handlers=[])
+    with pytest.raises(SlackApiError):
+        await web.chat_postMessage(channel="C1", text="hi")
+    slack.trouble_until = 0.0
+    assert (await web.chat_postMessage(channel="C1", text="hi"))["ok"] is True

@@ -222,6 +222,27 @@
     });
   });
 
+  const push = document.getElementById("push");
+  if (push) {
+    push.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const fields = new FormData(push);
+      try {
+        const result = await post("/playground/push", {
+          registry: fields.get("registry"),
+          artifact: fields.get("artifact"),
+          version: fields.get("version"),
+          trigger: event.submitter ? event.submitter.value : "artifact_created",
+        });
+        status.textContent = result.delivered.length
+          ? ""
+          : "Nothing was delivered: subscribe a channel to this registry first.";
+      } catch (error) {
+        status.textContent = "That push didn't go through; try again.";
+      }
+    });
+  }
+
   document.getElementById("clear").addEventListener("click", () => {
     post("/playground/clear", {}).catch(() => {});
   });
