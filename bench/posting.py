@@ -24,11 +24,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
-from bot.store import NewEvent, Store
 
 from bot.posting.fanout import queue_posts
 from bot.posting.poster import Poster
 from bot.refs import RegistryRef
+from bot.store import NewEvent, Store
 from devtools.slack import SlackStandIn, arguments
 
 REF = RegistryRef(account="acc_bench", org="payments", registry="docker-prod")
