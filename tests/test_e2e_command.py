@@ -68,7 +68,7 @@ async def test_har_without_a_registry_shows_help_in_the_ack(bot: Bot, text: str)
     assert bot.harness.calls() == []
 
 
-@pytest.mark.parametrize("text", ["not a registry!", "a/b/c/d/e", "../../admin", "reg?x=1", "Docker-Prod"])
+@pytest.mark.parametrize("text", ["not a registry!", "../../admin", "reg?x=1", "Docker-Prod"])
 async def test_har_with_text_it_cannot_read_shows_usage_and_calls_nobody(bot: Bot, text: str) -> None:
     status, body = await bot.command(text)
     assert status == 200

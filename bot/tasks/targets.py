@@ -2,10 +2,11 @@
 that reads more than one way (`Resolve`).
 
 `a/b/c` may be the registry `c` in project `a/b`, or an artifact in registry `b` of org `a`, or the
-artifact `b/c` in registry `a` (bot.parsing.targets). `Resolve` tries the readings in the parser's order
-(the registry reading first, so a registry that exists answers exactly as before) and answers with the
-first that Harness knows; when none does, it answers as the first reading would have (today's "I
-couldn't find a registry named …"), and says how to be exact: the `/+/` form.
+artifact `b/c` in registry `a` (bot.parsing.targets). When one reading is a registry (the parser puts
+it first), `Resolve` answers with that registry, exactly as before artifacts were read (same Harness
+calls, same errors), adding the exact `/+/` spelling of the artifact readings when the registry is not
+found. When every reading is an artifact, it answers with the first that Harness knows, else as the
+first would.
 """
 
 from __future__ import annotations
@@ -53,8 +54,10 @@ class Resolve:
     async def run(self, deps: Deps, asker: Asker, *, surface: str) -> Answer:
         readings = self.ambiguous.readings[:MAX_READINGS]
         first = await task_for(readings[0], public=self.public).run(deps, asker, surface=surface)
-        if first.ok:
-            return first
+        if first.ok or isinstance(readings[0], RegistryRef):
+            # Text that names a registry means that registry, as it always has: no second guess costs a
+            # Harness call on every typo; the hint names the artifact readings exactly.
+            return first if first.ok else dataclasses.replace(first, reply=_with_hint(first.reply, readings))
         for reading in readings[1:]:
             answer = await task_for(reading, public=self.public).run(deps, asker, surface=surface)
             if answer.ok:
