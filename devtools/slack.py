@@ -2,7 +2,8 @@
 
 - `POST /api/<method>`: `auth.test` (granted scopes in the `x-oauth-scopes` header; `auth_error` makes it
   fail), `apps.connections.open` (a `ws://` URL to `/ws`), `chat.postMessage`, `chat.postEphemeral`,
-  `chat.update`, `chat.delete`, `chat.unfurl`; any other method is `unknown_method`. With `bot_token`
+  `chat.update`, `chat.delete`, `chat.unfurl`, `views.publish`/`open`/`update` (the view back, with an
+  id); any other method is `unknown_method`. With `bot_token`
   set, a call without it is `invalid_auth`; with `check_blocks`, blocks Slack would refuse are refused
   (`invalid_blocks`, checked with slack_sdk's own Block Kit models). `overrides` answers a method with a
   fixed body.
@@ -200,6 +201,18 @@ class SlackStandIn(Server):
         """chat.unfurl, once every unfurl's blocks passed the checks."""
         return {"ok": True}
 
+    def view(self, args: dict[str, Any]) -> dict[str, Any]:
+        """views.publish, views.open and views.update: the view back, with an id."""
+        view = args.get("view")
+        if isinstance(view, str):
+            try:
+                view = json.loads(view)
+            except ValueError:
+                return {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "view": {"id": args.get("view_id") or f"V{self.next_ts()}", **view}}
+
     def respond(self, name: str, sent: dict[str, Any]) -> web.Response:
         """A post (a JSON object) to the response_url `name`."""
         refusal = self.response_refusal(sent)
@@ -281,6 +294,9 @@ class SlackStandIn(Server):
                 "chat.update": self.update,
                 "chat.delete": self.delete,
                 "chat.unfurl": self.unfurl,
+                "views.publish": self.view,
+                "views.open": self.view,
+                "views.update": self.view,
             }.get(method)
             if handler is None:
                 result = {"ok": False, "error": "unknown_method"}
