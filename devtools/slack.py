@@ -2,7 +2,8 @@
 
 - `POST /api/<method>`: `auth.test` (granted scopes in the `x-oauth-scopes` header; `auth_error` makes it
   fail), `apps.connections.open` (a `ws://` URL to `/ws`), `chat.postMessage`, `chat.postEphemeral`,
-  `chat.update`, `chat.delete`, `chat.unfurl`, `conversations.info`; any other method is `unknown_method`.
+  `chat.update`, `chat.delete`, `chat.unfurl`, `conversations.info`, `views.publish`/`open`/`update`
+  (the view back, with an id); any other method is `unknown_method`.
   `channels` gives a channel a state (`not_in_channel`, `is_archived`, `channel_not_found`): messages to
   it fail with that error and `conversations.info` says so. `api_failures` answers the next calls with
   HTTP statuses (429 with `Retry-After`, 503…), `trouble_until` every call until a moment. With `bot_token`
@@ -222,6 +223,18 @@ class SlackStandIn(Server):
         """chat.unfurl, once every unfurl's blocks passed the checks."""
         return {"ok": True}
 
+    def view(self, args: dict[str, Any]) -> dict[str, Any]:
+        """views.publish, views.open and views.update: the view back, with an id."""
+        view = args.get("view")
+        if isinstance(view, str):
+            try:
+                view = json.loads(view)
+            except ValueError:
+                return {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "view": {"id": args.get("view_id") or f"V{self.next_ts()}", **view}}
+
     def respond(self, name: str, sent: dict[str, Any]) -> web.Response:
         """A post (a JSON object) to the response_url `name`."""
         refusal = self.response_refusal(sent)
@@ -311,6 +324,9 @@ class SlackStandIn(Server):
                 "chat.delete": self.delete,
                 "chat.unfurl": self.unfurl,
                 "conversations.info": self.conversations_info,
+                "views.publish": self.view,
+                "views.open": self.view,
+                "views.update": self.view,
             }.get(method)
             state = self.channels.get(str(args.get("channel")))
             if handler is None:

@@ -111,3 +111,73 @@ def actions(elements: Sequence[Block]) -> Block:
 def message(what: str, next_step: str) -> Reply:
     """One sentence on what happened, one line on what to try: the shape of every error."""
     return Reply(text=f"{what} {next_step}", blocks=[section(f"{what}\n{next_step}")])
+
+
+# --- Views and their inputs (App Home, modals) --------------------------------------------------------
+
+OPTION_TEXT_LIMIT = 75
+OPTION_VALUE_LIMIT = 150
+VIEW_TITLE_LIMIT = 24
+VIEW_BLOCK_LIMIT = 100
+
+
+def option(text: str, value: str) -> Block:
+    """One option of a select menu (text cut to Slack's 75, value at most 150: the caller checks)."""
+    return {"type": "option", "text": plain(fit(text, OPTION_TEXT_LIMIT)), "value": value}
+
+
+def external_select(action_id: str, placeholder: str, *, min_query_length: int = 1) -> Block:
+    """A select menu whose options the bot loads as the user types (an `options` request)."""
+    return {
+        "type": "external_select",
+        "action_id": action_id,
+        "placeholder": plain(fit(placeholder, 150)),
+        "min_query_length": min_query_length,
+    }
+
+
+def conversations_select(action_id: str, placeholder: str) -> Block:
+    """A menu of the user's conversations (public and private channels, DMs)."""
+    return {
+        "type": "conversations_select",
+        "action_id": action_id,
+        "placeholder": plain(fit(placeholder, 150)),
+    }
+
+
+def input_block(label: str, element: Block, *, block_id: str) -> Block:
+    """A labelled input of a modal: its value arrives with the view_submission."""
+    return {"type": "input", "block_id": block_id, "label": plain(fit(label, 2000)), "element": element}
+
+
+def divider() -> Block:
+    """A horizontal rule."""
+    return {"type": "divider"}
+
+
+def home_view(blocks: Sequence[Block]) -> Block:
+    """An App Home tab (views.publish): at most 100 blocks, cut if more are given."""
+    return {"type": "home", "blocks": list(blocks)[:VIEW_BLOCK_LIMIT]}
+
+
+def modal_view(
+    title: str,
+    blocks: Sequence[Block],
+    *,
+    callback_id: str,
+    submit: str | None = None,
+    private_metadata: str | None = None,
+) -> Block:
+    """A modal (views.open, views.update, response_action=update): at most 100 blocks."""
+    view: Block = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(fit(title, VIEW_TITLE_LIMIT)),
+        "close": plain("Close"),
+        "blocks": list(blocks)[:VIEW_BLOCK_LIMIT],
+    }
+    if submit is not None:
+        view["submit"] = plain(fit(submit, VIEW_TITLE_LIMIT))
+    if private_metadata is not None:
+        view["private_metadata"] = private_metadata[:3000]
+    return view

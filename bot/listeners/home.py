@@ -1,0 +1,352 @@
+"""Without typing: the App Home tab, the as-you-type registry search, the "Look up in Harness" message
+shortcut, and the "Find a registry" modal with Share to a channel.
+
+Every lookup goes through bot.answers (the allow-lists, the cache, the lookup log line); each action also
+logs one `home` line saying what was asked and how it ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from slack_sdk.errors import SlackApiError
+
+from bot.access import Asker
+from bot.answers import Answer, look_up
+from bot.cards import CardOptions, Reply
+from bot.cards.blocks import context, message
+from bot.cards.home import (
+    ACTION_HOME_FIND,
+    ACTION_HOME_OPEN,
+    ACTION_MODAL_CHANNEL,
+    ACTION_MODAL_FIND,
+    ACTION_MODAL_SHARE,
+    FIND_BLOCK,
+    FIND_CALLBACK,
+    MAX_RECENT,
+    card_modal,
+    find_modal,
+    home_tab,
+    modal_note,
+    search_options,
+)
+from bot.commands import COMMANDS
+from bot.finding import visible_rows
+from bot.harness.errors import HarnessError
+from bot.harness.searches import ListQuery
+from bot.listeners.needs import Needs
+from bot.names import BOT_HANDLE
+from bot.parsing import InvalidScope, find_registry_links, parse_scope
+from bot.refs import RegistryRef, SpaceRef
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+    from slack_bolt.context.ack.async_ack import AsyncAck
+    from slack_bolt.context.async_context import AsyncBoltContext
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+HOME_LINE = "home action=%(action)s user=%(user)s ref=%(ref)s outcome=%(outcome)s"
+SHORTCUT_LOOK_UP: Final = "look_up_in_harness"
+SHORTCUT_FIND: Final = FIND_CALLBACK
+MAX_SHORTCUT_CARDS: Final = 5
+OPTIONS_SIZE: Final = 20
+OPTIONS_PATIENCE: Final = 2.5
+"""Seconds the search may take: Slack waits 3 for the options."""
+HOME_OPEN: Final = re.compile(rf"{ACTION_HOME_OPEN}_[0-9]{{1,2}}")
+NEEDS: Final = Needs(bot_events=("app_home_opened",), scopes=("chat:write",))
+"""The Home tab's event; views.publish/open/update need no scope beyond the bot's, posts need chat:write."""
+
+
+def audit(action: str, user: str | None, ref: str, outcome: str) -> None:
+    """One log line per action on these surfaces (plain text and, with LOG_FORMAT=json, keys)."""
+    fields = {"action": action, "user": user or "-", "ref": ref or "-", "outcome": outcome}
+    logger.info(HOME_LINE, fields, extra=fields)
+
+
+def read_ref(value: object, services: Services) -> RegistryRef | None:
+    """The registry an option or a button carries (the API registry_ref), or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_scope(value, services.scope)
+    except InvalidScope:
+        return None
+
+
+# --- App Home -------------------------------------------------------------------------------------------
+
+
+async def recent_refs(user: str, services: Services) -> list[RegistryRef]:
+    """The user's recent registry lookups, newest first; none when the store cannot be read."""
+    try:
+        async with services.store.transaction() as tx:
+            records = await tx.lookups.for_user(user, limit=MAX_RECENT)
+    except Exception as exc:  # the Home tab still shows, without its recent list
+        logger.warning("home: recent lookups unavailable error=%s", type(exc).__name__)
+        return []
+    refs = [read_ref(record.ref, services) for record in records if record.kind == "registry"]
+    return [ref for ref in refs if ref is not None]
+
+
+async def remember(user: str | None, ref: RegistryRef, services: Services) -> None:
+    """Put a lookup at the top of the user's recent list; a store failure only logs."""
+    if user is None:
+        return
+    try:
+        async with services.store.transaction() as tx:
+            await tx.lookups.record(user=user, kind="registry", ref=ref.path, at=datetime.now(UTC))
+    except Exception as exc:
+        logger.warning("home: lookup not remembered error=%s", type(exc).__name__)
+
+
+async def publish_home(user: str, client: AsyncWebClient, services: Services) -> None:
+    """Draw the user's Home tab (views.publish)."""
+    view = home_tab(await recent_refs(user, services), COMMANDS)
+    await client.views_publish(user_id=user, view=view)
+    audit("publish", user, "", "ok")
+
+
+async def search(value: object, services: Services, asker: Asker) -> list[dict[str, Any]]:
+    """Options for the search box: the account searched for `value`, within the allow-lists."""
+    term = value.strip() if isinstance(value, str) else ""
+    if not term:
+        return []
+    query = ListQuery(SpaceRef(account=services.scope.account_id), search_term=term[:100], size=OPTIONS_SIZE)
+    try:
+        async with asyncio.timeout(OPTIONS_PATIENCE):
+            listing = await services.deps.searches.page(query)
+    except (HarnessError, TimeoutError) as exc:
+        audit("search", asker.user, "", type(exc).__name__)
+        return []
+    options = search_options(visible_rows(listing, services.deps, asker))
+    audit("search", asker.user, "", f"options={len(options)}")
+    return options
+
+
+async def open_privately(ref: RegistryRef, client: AsyncWebClient, services: Services, asker: Asker) -> None:
+    """The registry's card in the user's DM with the bot (the channel id of a DM is the user id)."""
+    if asker.user is None:
+        return
+    card = CardOptions.for_asker(asker.user, public=False)
+    answer = await look_up(ref, services.deps, surface="home", asker=asker, card=card)
+    await client.chat_postMessage(channel=asker.user, **answer.reply.as_kwargs())
+    audit("open", asker.user, ref.path, "ok" if answer.ok else "error")
+    if answer.ok:
+        await remember(asker.user, ref, services)
+        await publish_home(asker.user, client, services)
+
+
+# --- The message shortcut -------------------------------------------------------------------------------
+
+
+def message_texts(body: dict[str, Any]) -> str:
+    """The shortcut's message text and its attachments' text, fallback and title links, one per line."""
+    found = body.get("message")
+    if not isinstance(found, dict):
+        return ""
+    parts = [found.get("text")]
+    attachments = found.get("attachments")
+    for attachment in attachments if isinstance(attachments, list) else []:
+        if isinstance(attachment, dict):
+            parts += [
+                attachment.get(key) for key in ("text", "fallback", "pretext", "title_link", "from_url")
+            ]
+    return "\n".join(part for part in parts if isinstance(part, str))
+
+
+def more_line(count: int) -> Reply:
+    """The line after the first cards of a message with more links than that."""
+    return Reply(
+        text=f"…and {count} more.", blocks=[context(f"…and {count} more registry links in that message.")]
+    )
+
+
+async def handle_look_up_shortcut(body: dict[str, Any], services: Services, asker: Asker) -> None:
+    """Cards for the registries a message links to, to the user only (at most five, then "more")."""
+    url = body.get("response_url")
+    if not isinstance(url, str):
+        logger.warning("look-up shortcut without a response_url: nothing delivered")
+        return
+    respond = services.slack.responder(url)
+    links = find_registry_links(message_texts(body), services.scope.ui_hosts)
+    if not links:
+        reply = message(
+            "I found no Harness registry links in that message.",
+            "The shortcut reads registry links (the Harness UI's) in the message and its attachments.",
+        )
+        await respond(**reply.as_kwargs(), response_type="ephemeral", replace_original=False)
+        audit("shortcut", asker.user, "", "none")
+        return
+    answers: Sequence[Answer] = await asyncio.gather(
+        *(
+            look_up(
+                ref,
+                services.deps,
+                surface="shortcut",
+                asker=asker,
+                card=CardOptions.for_asker(asker.user, public=False),
+            )
+            for _, ref in links[:MAX_SHORTCUT_CARDS]
+        )
+    )
+    for answer in answers:
+        await respond(**answer.reply.as_kwargs(), response_type="ephemeral", replace_original=False)
+    if len(links) > MAX_SHORTCUT_CARDS:
+        more = more_line(len(links) - MAX_SHORTCUT_CARDS)
+        await respond(**more.as_kwargs(), response_type="ephemeral", replace_original=False)
+    audit(
+        "shortcut",
+        asker.user,
+        ",".join(ref.path for _, ref in links[:MAX_SHORTCUT_CARDS]),
+        f"cards={len(answers)}",
+    )
+
+
+# --- The "Find a registry" modal ------------------------------------------------------------------------
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def chosen_value(view: dict[str, Any], action_id: str, key: str) -> object:
+    """The value of the input `action_id` in a view's state (any block), or None."""
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    for block in values.values() if isinstance(values, dict) else []:
+        element = block.get(action_id) if isinstance(block, dict) else None
+        if isinstance(element, dict):
+            picked = element.get(key)
+            return picked.get("value") if key == "selected_option" and isinstance(picked, dict) else picked
+    return None
+
+
+async def submit_find(ack: AsyncAck, body: dict[str, Any], services: Services, asker: Asker) -> None:
+    """The modal's Show: the card in the modal (with Share), or the problem under the search box."""
+    view = _dict(body.get("view"))
+    ref = read_ref(chosen_value(view, ACTION_MODAL_FIND, "selected_option"), services)
+    if ref is None:
+        await ack(response_action="errors", errors={FIND_BLOCK: "Pick a registry from the list."})
+        audit("find", asker.user, "", "no-choice")
+        return
+    card = CardOptions.for_asker(asker.user, public=False)
+    answer = await look_up(ref, services.deps, surface="modal", asker=asker, card=card)
+    if not answer.ok:
+        await ack(response_action="errors", errors={FIND_BLOCK: answer.reply.text[:150]})
+        audit("find", asker.user, ref.path, "error")
+        return
+    await ack(response_action="update", view=card_modal(answer.reply.blocks, ref))
+    audit("find", asker.user, ref.path, "ok")
+    await remember(asker.user, ref, services)
+
+
+async def share_from_modal(
+    body: dict[str, Any], client: AsyncWebClient, services: Services, asker: Asker
+) -> None:
+    """Share: the card posted in the chosen channel, and a note in the modal saying how it went."""
+    view = _dict(body.get("view"))
+    ref = read_ref(view.get("private_metadata"), services)
+    channel = chosen_value(view, ACTION_MODAL_CHANNEL, "selected_conversation")
+    found = view.get("blocks")
+    blocks: list[dict[str, Any]] = found if isinstance(found, list) else []
+    if ref is None:
+        note, outcome = "This card is out of date: find the registry again.", "stale"
+    elif not isinstance(channel, str):
+        note, outcome = "Pick a channel first, then Share.", "no-channel"
+    else:
+        card = CardOptions.for_asker(asker.user, public=True)
+        answer = await look_up(
+            ref, services.deps, surface="share", asker=Asker(asker.team, channel, asker.user), card=card
+        )
+        if not answer.ok:
+            note, outcome = answer.reply.text, "error"
+        else:
+            try:
+                await client.chat_postMessage(channel=channel, **answer.reply.as_kwargs())
+                note, outcome = f"Shared to <#{channel}>.", "ok"
+            except SlackApiError as exc:
+                error = exc.response.get("error") if exc.response is not None else None
+                outcome = str(error)
+                if error in ("not_in_channel", "channel_not_found"):
+                    invite = f"`/invite {BOT_HANDLE}`"
+                    note = f"I am not in <#{channel}>: invite me there ({invite}), then Share again."
+                else:
+                    note = "Slack did not take the card; try again in a moment."
+    audit("share", asker.user, ref.path if ref else "", outcome)
+    view_id = view.get("id")
+    if isinstance(view_id, str) and ref is not None:
+        updated = card_modal([], ref) | {"blocks": modal_note(blocks, note)}
+        await client.views_update(view_id=view_id, view=updated)
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """The Home tab, the search box's options and choices, the shortcuts and the modal."""
+
+    async def on_home_opened(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        user = event.get("user")
+        if event.get("tab", "home") != "home" or not isinstance(user, str):
+            return
+        services.background.spawn(publish_home(user, client, services), body=body, name="app_home_opened")
+
+    async def on_options(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack(options=await search(body.get("value"), services, Asker.from_context(context)))
+
+    async def on_pick(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        picked = action.get("selected_option")
+        ref = read_ref(picked.get("value") if isinstance(picked, dict) else action.get("value"), services)
+        asker = Asker.from_context(context)
+        if ref is None:
+            audit("open", asker.user, "", "stale")
+            return
+        services.background.spawn(open_privately(ref, client, services, asker), body=body, name="home_open")
+
+    async def on_look_up_shortcut(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        work = handle_look_up_shortcut(body, services, Asker.from_context(context))
+        services.background.spawn(work, body=body, name=SHORTCUT_LOOK_UP)
+
+    async def on_find_shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await client.views_open(trigger_id=body.get("trigger_id"), view=find_modal())  # the trigger lasts 3 s
+        audit("find-open", (body.get("user") or {}).get("id"), "", "ok")
+
+    async def on_find_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await submit_find(ack, body, services, Asker.from_context(context))
+
+    async def on_channel(ack: AsyncAck) -> None:
+        await ack()  # picking the channel only fills the menu; Share does the work
+
+    async def on_share(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        work = share_from_modal(body, client, services, Asker.from_context(context))
+        services.background.spawn(work, body=body, name=ACTION_MODAL_SHARE)
+
+    app.event("app_home_opened")(on_home_opened)
+    app.options(ACTION_HOME_FIND)(on_options)
+    app.options(ACTION_MODAL_FIND)(on_options)
+    app.action(ACTION_HOME_FIND)(on_pick)
+    app.action(HOME_OPEN)(on_pick)
+    app.action(ACTION_MODAL_FIND)(on_channel)
+    app.action(ACTION_MODAL_CHANNEL)(on_channel)
+    app.action(ACTION_MODAL_SHARE)(on_share)
+    app.shortcut(SHORTCUT_LOOK_UP)(on_look_up_shortcut)
+    app.shortcut(SHORTCUT_FIND)(on_find_shortcut)
+    app.view(FIND_CALLBACK)(on_find_submit)
