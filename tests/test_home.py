@@ -217,7 +217,7 @@ async def test_the_shortcut_answers_privately_with_each_linked_registrys_card(
 async def test_the_shortcut_says_so_when_nothing_is_found(services: Services, slack: SlackStandIn) -> None:
     await handle_look_up_shortcut(shortcut("lunch?", slack), services, ASKER)
     (answer,) = [json.loads(r.body) for r in await slack.wait_response("s", 1)]
-    assert "no Harness registry links" in answer["text"]
+    assert "no Harness registry, artifact or version links" in answer["text"]
 
 
 # --- The Find modal -------------------------------------------------------------------------------------

@@ -41,8 +41,9 @@ from bot.harness.errors import HarnessError
 from bot.harness.searches import ListQuery
 from bot.listeners.needs import Needs
 from bot.names import BOT_HANDLE
-from bot.parsing import InvalidScope, find_registry_links, parse_scope
+from bot.parsing import InvalidScope, find_links, parse_scope
 from bot.refs import RegistryRef, SpaceRef
+from bot.tasks.targets import task_for
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -171,30 +172,25 @@ def more_line(count: int) -> Reply:
 
 
 async def handle_look_up_shortcut(body: dict[str, Any], services: Services, asker: Asker) -> None:
-    """Cards for the registries a message links to, to the user only (at most five, then "more")."""
+    """Cards for the registries, artifacts and versions a message links to, to the user only (at most
+    five, then "more")."""
     url = body.get("response_url")
     if not isinstance(url, str):
         logger.warning("look-up shortcut without a response_url: nothing delivered")
         return
     respond = services.slack.responder(url)
-    links = find_registry_links(message_texts(body), services.scope.ui_hosts)
+    links = find_links(message_texts(body), services.scope.ui_hosts)
     if not links:
         reply = message(
-            "I found no Harness registry links in that message.",
-            "The shortcut reads registry links (the Harness UI's) in the message and its attachments.",
+            "I found no Harness registry, artifact or version links in that message.",
+            "The shortcut reads links to the Harness UI in the message and its attachments.",
         )
         await respond(**reply.as_kwargs(), response_type="ephemeral", replace_original=False)
         audit("shortcut", asker.user, "", "none")
         return
     answers: Sequence[Answer] = await asyncio.gather(
         *(
-            look_up(
-                ref,
-                services.deps,
-                surface="shortcut",
-                asker=asker,
-                card=CardOptions.for_asker(asker.user, public=False),
-            )
+            task_for(ref).run(services.deps, asker, surface="shortcut")
             for _, ref in links[:MAX_SHORTCUT_CARDS]
         )
     )
