@@ -26,7 +26,7 @@ from bot.logs import configure_logging
 from bot.metrics import metrics_app
 from bot.services import Services, build_services
 from bot.settings import Mode, Settings, SettingsError, describe, load_settings
-from bot.store import Store
+from bot.store import migrate_database
 from bot.webhooks.receiver import webhook_app
 
 logger = logging.getLogger("bot")
@@ -209,15 +209,8 @@ def migrate() -> int:
         fail(SettingsError(describe(exc)))
     configure_logging(settings.log_level, settings.log_format)
 
-    async def run() -> None:
-        store = Store.from_url(settings.database_url.get_secret_value())
-        try:
-            await store.start()
-        finally:
-            await store.aclose()
-
     try:
-        asyncio.run(run())
+        asyncio.run(migrate_database(settings.database_url.get_secret_value()))
     except (SQLAlchemyError, OSError) as exc:
         # The URL (and its password) stays out of the message: the driver's text may quote it.
         print(

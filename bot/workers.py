@@ -15,6 +15,7 @@ master marks each exited worker dead for prometheus_client and removes the direc
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import os
 import shutil
@@ -23,6 +24,7 @@ import tempfile
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from gunicorn.app.base import BaseApplication
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.background import SHUTDOWN_GRACE
 from bot.settings import Settings, SettingsError, load_settings
@@ -113,6 +115,17 @@ def main(argv: list[str] | None = None) -> None:
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
     configure_logging(settings.log_level, settings.log_format)
+    # Once, before forking: workers booting side by side would otherwise race to migrate one database
+    # (on SQLite one waits for the other's lock), and a worker stopped while still booting halts gunicorn.
+    from bot.store import migrate_database
+
+    try:
+        asyncio.run(migrate_database(settings.database_url.get_secret_value()))
+    except (SQLAlchemyError, OSError) as exc:
+        print(
+            f"harbot can't migrate the database ({type(exc).__name__}): check DATABASE_URL.", file=sys.stderr
+        )
+        raise SystemExit(1) from None
     Workers(settings, metrics_dir=args.metrics_dir).run()
 
 

@@ -46,6 +46,17 @@ from bot.store.records import (
 from bot.store.subscriptions import Subscriptions
 from bot.store.webhooks import Webhooks, hash_token, new_token, token_matches
 
+
+async def migrate_database(url: str) -> None:
+    """Bring the schema at `url` to the newest revision with a store of its own, closed after: what
+    `python -m bot migrate` does, and what the workers' master does once before it forks."""
+    store = Store.from_url(url)
+    try:
+        await store.start()
+    finally:
+        await store.aclose()
+
+
 __all__ = [
     "DeliveryRecord",
     "EventRecord",
@@ -60,6 +71,7 @@ __all__ = [
     "Trigger",
     "WebhookRecord",
     "hash_token",
+    "migrate_database",
     "new_token",
     "token_matches",
 ]

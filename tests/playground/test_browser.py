@@ -91,6 +91,7 @@ async def test_card_buttons_link_to_harness_and_the_json_opens_in_block_kit_buil
         ["Refresh", None],
         ["Share in channel", None],
         ["How to pull", None],
+        ["Artifacts", None],
     ]
     await page.click(f"{card('docker-prod')}.querySelector('details.json summary')")
     shown = await page.wait_for(f"{card('docker-prod')}.querySelector('details.json[open] pre')?.textContent")
