@@ -24,6 +24,7 @@ from bot.refs import SpaceRef
 from bot.tasks import Listing, Lookup, Pull, Task
 from bot.tasks.artifacts import ArtifactLookup, VersionLookup
 from bot.tasks.targets import Resolve, task_for
+from bot.watching import changes_handler, subscribe_handler, subscriptions_handler, unsubscribe_handler
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,38 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "how to set up a client and pull from a registry (only you see it)",
         "pull payments/docker-prod",
         _pull,
+    ),
+    Command(
+        "subscribe",
+        ("watch",),
+        "subscribe <registry>[/<artifact-glob>[:<tag-glob>]] [pushes|deletes]",
+        "post this channel a message when a version is pushed or deleted (both unless you say)",
+        "subscribe payments/docker-prod/payments-*:1.* pushes",
+        subscribe_handler,
+    ),
+    Command(
+        "unsubscribe",
+        ("unwatch",),
+        "unsubscribe <registry>[/<artifact-glob>[:<tag-glob>]]",
+        "stop one of this channel's subscriptions",
+        "unsubscribe payments/docker-prod/payments-*:1.*",
+        unsubscribe_handler,
+    ),
+    Command(
+        "subscriptions",
+        ("watching",),
+        "subscriptions",
+        "this channel's subscriptions, each with an Unsubscribe button",
+        "",
+        subscriptions_handler,
+    ),
+    Command(
+        "changes",
+        ("timeline", "history"),
+        "changes <registry>[/<artifact>] [since 2h|today|<ISO time>]",
+        "what was pushed and deleted, when and by whom, newest first (the last 24 hours unless you say)",
+        "changes payments/docker-prod since 2h",
+        changes_handler,
     ),
     Command("help", ("-h", "--help", "?", "usage"), "help", "this help", "", _help),
 )

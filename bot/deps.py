@@ -8,12 +8,16 @@ points one way (services builds a Deps; nothing below it knows services exists).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.access import AccessPolicy
 from bot.harness.lookups import RegistryLookups
 from bot.harness.searches import RegistrySearches
 from bot.harness.versions import ArtifactLookups
 from bot.parsing import ScopeContext
+
+if TYPE_CHECKING:
+    from bot.posting.service import PostingService
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,3 +36,6 @@ class Deps:
     """The Harness UI's base URL, for links on cards."""
     artifacts: ArtifactLookups | None = None
     """Artifact and version lookups (issue 16), cached briefly, and long by digest."""
+    posting: PostingService | None = None
+    """Subscriptions, the timeline's events and the channel checks (issue 17): what bot.watching's Tasks
+    use; None where no Slack token is set (nothing could be posted)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from bot.access import AccessPolicy
 from bot.background import Background
@@ -15,15 +14,14 @@ from bot.harness.searches import RegistrySearches
 from bot.harness.versions import ArtifactLookups
 from bot.logs import install_redaction
 from bot.parsing import ScopeContext
+from bot.posting.fanout import queue_posts
+from bot.posting.service import PostingService
 from bot.settings import Settings
 from bot.slack.connection import SlackConnection
 from bot.slack.failures import handle_error
 from bot.state import SharedState
 from bot.store import Store
 from bot.webhooks.receiver import Receiver
-
-if TYPE_CHECKING:
-    from bot.posting.service import PostingService
 
 
 @dataclass(frozen=True)
@@ -47,11 +45,10 @@ class Services:
     """The database (DATABASE_URL): one engine per process, migrated at start, closed at the end."""
     receiver: Receiver
     """POST /harness/webhooks/{identifier}, mounted by the HTTP server (and served on PORT in Socket Mode)."""
-    events_stored: asyncio.Event
-    """Set by the receiver after each stored delivery: the poster waits on it, then reads the database."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     posting: PostingService | None = None
-    """Subscriptions, the poster and catching up (bot.posting), when a database is configured."""
+    """Subscriptions, the poster and catching up (bot.posting); None without a Slack bot token (the
+    receiver still stores what Harness delivers, and a bot started with a token posts it)."""
 
     async def start(self) -> None:
         """Migrate the database, connect to Redis (when set), open the connections that need a running
@@ -79,8 +76,11 @@ class Services:
         await self.store.aclose()
 
 
-def build_services(settings: Settings, *, harness: HarnessClient | None = None) -> Services:
-    """The services for `settings`; `harness` replaces the Harness client (tests shorten its backoff).
+def build_services(
+    settings: Settings, *, harness: HarnessClient | None = None, store: Store | None = None
+) -> Services:
+    """The services for `settings`; `harness` replaces the Harness client (tests shorten its backoff),
+    `store` the database DATABASE_URL names (tests share one with their own checks).
 
     Also installs the log redaction of the settings' secrets (bot.logs), so every way of starting the
     bot has it before the first request.
@@ -101,12 +101,23 @@ def build_services(settings: Settings, *, harness: HarnessClient | None = None) 
     lookups = RegistryLookups(client, shared=state.values)
     searches = RegistrySearches(client)
     access = AccessPolicy.from_settings(settings)
-    store = Store.from_url(settings.database_url.get_secret_value())
-    events_stored = asyncio.Event()
+    store = store or Store.from_url(settings.database_url.get_secret_value())
     secret = settings.harness_webhook_secret
-    receiver = Receiver(
-        store, secret=secret.get_secret_value() if secret else None, on_stored=events_stored.set
-    )
+    receiver = Receiver(store, secret=secret.get_secret_value() if secret else None, on_event=queue_posts)
+    posting = None
+    if bot_token:
+        posting = PostingService(
+            store=store,
+            harness=client,
+            api_url=settings.slack_api_url,
+            bot_token=bot_token,
+            ui_base=settings.harness_ui_url,
+            public_url=settings.public_url,
+            secret_identifier=settings.harness_webhook_secret_identifier,
+            accept=receiver.accept,
+            seen=receiver.seen,
+        )
+        receiver.on_stored = posting.poke
     return Services(
         settings=settings,
         lookups=lookups,
@@ -123,8 +134,9 @@ def build_services(settings: Settings, *, harness: HarnessClient | None = None) 
             scope=scope,
             ui_base=settings.harness_ui_url,
             artifacts=ArtifactLookups(client),
+            posting=posting,
         ),
         store=store,
         receiver=receiver,
-        events_stored=events_stored,
+        posting=posting,
     )

@@ -1,7 +1,8 @@
 """The commands that watch registries: `subscribe`, `unsubscribe`, `subscriptions` and `changes`.
 
 Handlers read the words after the command word and return a Task (or a Reply for a usage problem); the
-Tasks run after Slack has its acknowledgement, against `services.posting` (bot.posting.service).
+Tasks run after Slack has its acknowledgement, against `deps.posting` (bot.posting.service), and take
+`Deps` like every Task (bot.tasks).
 
 `<registry>[/<artifact-glob>[:<tag-glob>]]` is read every way it can be, the longest registry reference
 first (`org/project/registry`, then `org/registry`, then `registry`), the rest being the artifact glob;
@@ -38,12 +39,13 @@ from bot.posting.fanout import registry_of
 from bot.posting.health import is_private
 from bot.posting.subscribing import channel_problem
 from bot.posting.timeline import BadSince, changes_reply, parse_since
-from bot.refs import RegistryRef
+from bot.refs import ArtifactRef, RegistryRef, VersionRef
+from bot.tasks.artifacts import VersionLookup
 
 if TYPE_CHECKING:
     from bot.access import Asker
+    from bot.deps import Deps
     from bot.posting.service import PostingService
-    from bot.services import Services
     from bot.store import SubscriptionRecord
 
 EVENT_WORDS: Final = frozenset({"pushes", "deletes", "both", "all"})
@@ -124,8 +126,8 @@ class Subscribe:
     def subject(self) -> str:
         return self.readings[0].ref.short
 
-    async def run(self, services: Services, asker: Asker, *, surface: str) -> Answer:
-        posting = services.posting
+    async def run(self, deps: Deps, asker: Asker, *, surface: str) -> Answer:
+        posting = deps.posting
         if posting is None:
             return Answer(reply=message(*NO_STORE), ok=False)
         if not posting.public_url:
@@ -137,7 +139,7 @@ class Subscribe:
         chosen, registry = None, None
         for reading in self.readings:
             try:
-                registry = await fetch(reading.ref, services.deps, asker=asker, surface=surface)
+                registry = await fetch(reading.ref, deps, asker=asker, surface=surface)
             except NotAllowed as exc:
                 return Answer(reply=refusal_reply(reading.ref, about_scope=exc.refusal == "scope"), ok=False)
             except NotFound as exc:
@@ -223,8 +225,8 @@ class Unsubscribe:
     def subject(self) -> str:
         return self.readings[0].ref.short if self.readings else "a subscription"
 
-    async def run(self, services: Services, asker: Asker, *, surface: str) -> Answer:
-        posting, mine = await _channel_subscriptions(services, asker)
+    async def run(self, deps: Deps, asker: Asker, *, surface: str) -> Answer:
+        posting, mine = await _channel_subscriptions(deps, asker)
         if posting is None or asker.channel is None:
             return Answer(reply=message(*NO_STORE), ok=False)
         chosen = [
@@ -264,18 +266,18 @@ class Subscriptions:
     public: bool = False
     subject: str = "subscriptions"
 
-    async def run(self, services: Services, asker: Asker, *, surface: str) -> Answer:
-        posting, mine = await _channel_subscriptions(services, asker)
+    async def run(self, deps: Deps, asker: Asker, *, surface: str) -> Answer:
+        posting, mine = await _channel_subscriptions(deps, asker)
         if posting is None:
             return Answer(reply=message(*NO_STORE), ok=False)
         return Answer(reply=subscription_list([_listed(s) for s in mine]), ok=True)
 
 
 async def _channel_subscriptions(
-    services: Services, asker: Asker
+    deps: Deps, asker: Asker
 ) -> tuple[PostingService | None, list[SubscriptionRecord]]:
     """The posting service and the asker's channel's active subscriptions (None: no subscriptions here)."""
-    posting = services.posting
+    posting = deps.posting
     if posting is None or asker.channel is None:
         return None, []
     async with posting.store.transaction() as tx:
@@ -319,12 +321,12 @@ class Changes:
     def subject(self) -> str:
         return self.ref.short
 
-    async def run(self, services: Services, asker: Asker, *, surface: str) -> Answer:
-        posting = services.posting
+    async def run(self, deps: Deps, asker: Asker, *, surface: str) -> Answer:
+        posting = deps.posting
         if posting is None:
             return Answer(reply=message(*NO_STORE), ok=False)
         try:
-            await fetch(self.ref, services.deps, asker=asker, surface=surface)
+            await fetch(self.ref, deps, asker=asker, surface=surface)
         except NotAllowed as exc:
             return Answer(reply=refusal_reply(self.ref, about_scope=exc.refusal == "scope"), ok=False)
         except HarnessError as exc:
@@ -372,3 +374,18 @@ def older_click(value: object) -> Changes | None:
     artifact = None if parts[1] == "-" else parts[1]
     since = datetime.fromtimestamp(int(parts[2]), tz=UTC).isoformat()
     return Changes(ref, artifact, since, page=int(parts[3]))
+
+
+def version_click(value: object) -> VersionLookup | None:
+    """The Task a posted change's Version card button asks for (its value: `<registry_ref path> <artifact>
+    <version>`, bot.cards.changes.version_value); None when it does not read."""
+    if not isinstance(value, str) or len(value) > 2000:
+        return None
+    parts = value.split(" ")
+    registry = registry_of(parts[0]) if len(parts) == 3 else None
+    if registry is None:
+        return None
+    try:
+        return VersionLookup(VersionRef(ArtifactRef(registry, parts[1]), version=parts[2]))
+    except InvalidScope:
+        return None

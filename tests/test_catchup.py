@@ -3,8 +3,6 @@ reading again (or a retrigger of the same delivery) stores nothing more."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
 
 from bot.harness.client import HarnessClient
@@ -12,50 +10,13 @@ from bot.parsing.globs import Filter
 from bot.posting.catchup import catch_up
 from bot.posting.fanout import queue_posts
 from bot.posting.subscribing import Subscriber
-from bot.store import NewEvent, Store, WebhookRecord
+from bot.store import Store
+from bot.webhooks.receiver import Receiver
 from devtools.harness import HarnessStandIn
 from tests.watching_support import REF
 
 AWAY = "http://127.0.0.1:9"
 """Where the bot was not listening: every delivery fails, as it does while the bot is down."""
-
-
-def key(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
-class Receiver:
-    """The receiver's store-first path, as far as catching up needs it (the real one is bot/store's)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def accept(self, hook: WebhookRecord, body: bytes, when: datetime) -> bool:
-        data = json.loads(body)
-        info = data["artifact_info"]
-        event = NewEvent(
-            registry=hook.registry,
-            artifact=info["name"],
-            version=info["version"],
-            trigger="pushed" if data["trigger"] == "artifact_created" else "deleted",
-            at=when,
-            principal_name=data["principal"]["display_name"],
-            late=True,
-        )
-        async with self.store.transaction() as tx:
-            delivery = await tx.deliveries.add(
-                key=key(body), webhook_id=hook.id, received_at=datetime.now(UTC), body=body.decode()
-            )
-            if delivery is None:
-                return False
-            stored = await tx.events.add(event, delivery_id=delivery.id)
-            await queue_posts(tx, stored, now=datetime.now(UTC))
-        return True
-
-    async def seen(self, bodies: list[bytes]) -> set[bytes]:
-        async with self.store.transaction() as tx:
-            known = await tx.deliveries.seen([key(body) for body in bodies])
-        return {body for body in bodies if key(body) in known}
 
 
 async def test_missed_deliveries_are_stored_once_and_marked_late(
@@ -66,7 +27,7 @@ async def test_missed_deliveries_are_stored_once_and_marked_late(
     for version in ("1", "2", "3"):
         await sandbox.webhooks.push(REF.path, "payments-api", version)
     assert {e["result"] for e in sandbox.webhooks.delivered(REF.path)} == {"FATAL_ERROR"}
-    receiver = Receiver(store)
+    receiver = Receiver(store, on_event=queue_posts)
     first = await catch_up(store, sandbox_client, accept=receiver.accept, seen=receiver.seen)
     assert (first.webhooks, first.read, first.stored, first.failed) == (1, 3, 3, 0)
     async with store.transaction() as tx:
@@ -84,7 +45,7 @@ async def test_a_retrigger_of_a_stored_delivery_is_not_stored_again(
     subscriber = Subscriber(store=store, harness=sandbox_client, public_url=AWAY)
     await subscriber.subscribe(channel="C1", ref=REF, wanted=Filter(), user="U1")
     (execution,) = await sandbox.webhooks.push(REF.path, "payments-api", "1")
-    receiver = Receiver(store)
+    receiver = Receiver(store, on_event=queue_posts)
     assert (await catch_up(store, sandbox_client, accept=receiver.accept, seen=receiver.seen)).stored == 1
     async with store.transaction() as tx:
         (hook,) = await tx.webhooks.all()
@@ -98,6 +59,6 @@ async def test_a_webhook_harness_cannot_read_is_skipped_not_fatal(
     subscriber = Subscriber(store=store, harness=sandbox_client, public_url=AWAY)
     await subscriber.subscribe(channel="C1", ref=REF, wanted=Filter(), user="U1")
     sandbox.webhooks.hooks.clear()  # deleted in Harness behind the bot's back
-    receiver = Receiver(store)
+    receiver = Receiver(store, on_event=queue_posts)
     result = await catch_up(store, sandbox_client, accept=receiver.accept, seen=receiver.seen)
     assert (result.stored, result.failed) == (0, 1)

@@ -3,7 +3,6 @@ sandbox, a real SQLite store, the Slack stand-in; no bot server."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +18,6 @@ from bot.commands import SLASH
 from bot.harness.client import HarnessClient
 from bot.parsing import ScopeContext
 from bot.posting.fanout import queue_posts
-from bot.posting.service import PostingService
 from bot.services import Services, build_services
 from bot.store import NewEvent, Store
 from bot.watching import (
@@ -57,21 +55,13 @@ async def make_services(
         harness_api_key=API_KEY,
         harness_account_id=ACCOUNT,
         slack_api_url=slack.api_url,
+        public_url=public_url,
         **overrides,
     )
     client = HarnessClient(
         base_url=sandbox.base_url, api_key=API_KEY, timeout=1.0, deadline=3.0, backoff=0.01
     )
-    services = build_services(config, harness=client)
-    posting = PostingService(
-        store=store,
-        harness=client,
-        api_url=slack.api_url,
-        bot_token="xoxb-test",
-        ui_base="https://app.harness.io",
-        public_url=public_url,
-    )
-    services = dataclasses.replace(services, posting=posting)
+    services = build_services(config, harness=client, store=store)
     await services.start()
     return services
 
@@ -91,7 +81,7 @@ def understood(handler: Any, text: str) -> Any:
 
 
 async def run(task: Any, services: Services) -> Answer:
-    answer: Answer = await task.run(services, ASKER, surface="command")
+    answer: Answer = await task.run(services.deps, ASKER, surface="command")
     checked(answer.reply)
     return answer
 

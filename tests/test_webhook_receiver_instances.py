@@ -121,7 +121,8 @@ async def test_socket_mode_listens_on_port_for_deliveries_alone(slack: SlackStan
                 assert response.status == 200
             async with client.post(base + "/slack/events", data=b"{}") as response:
                 assert response.status == 404  # Slack comes over the socket: this port serves Harness alone
-        assert services.events_stored.is_set()
+        async with services.store.transaction() as tx:
+            assert await tx.events.count() == 1
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)

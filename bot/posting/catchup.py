@@ -32,8 +32,8 @@ MOST_READ: Final = 1000
 Accept = Callable[["WebhookRecord", bytes, datetime], Awaitable[bool]]
 """The receiver's store-first path for a body already trusted: (webhook, body, when it happened) ->
 whether it was new (False: stored already, by key). Late events are marked so by the caller's path."""
-Seen = Callable[[list[bytes]], Awaitable[set[bytes]]]
-"""Which of these bodies are stored already."""
+Seen = Callable[["WebhookRecord", list[bytes]], Awaitable[set[bytes]]]
+"""Which of these bodies, delivered to this webhook, are stored already."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ async def _missed(
     while True:
         page = await harness.list_executions(ref, hook.identifier, size=size)
         bodies = _originals(page.executions)
-        known = await seen([e.request.body.encode() for e in bodies])
+        known = await seen(hook, [e.request.body.encode() for e in bodies])
         missed = [e for e in bodies if e.request.body.encode() not in known]
         total = page.item_count if page.item_count is not None else len(page.executions)
         reached_known = len(missed) < len(bodies)

@@ -24,7 +24,7 @@ def group_key(channel: str, event: EventRecord, *, window: int = BURST_WINDOW) -
     return hashlib.sha256(parts.encode()).hexdigest()
 
 
-async def queue_posts(tx: Transaction, event: EventRecord, *, now: datetime) -> int:
+async def queue_posts(tx: Transaction, event: EventRecord, now: datetime) -> int:
     """Queue the event for every channel with an active subscription that wants it; how many were queued
     (a channel already holding it, from a repeated delivery, is skipped by the outbox's unique key)."""
     queued = 0

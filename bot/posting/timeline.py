@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 
 from bot.cards.blocks import Reply
 from bot.cards.changes import Change, timeline
-from bot.cards.text import plural
+from bot.cards.text import code, plural
 from bot.harness.errors import NotFound
 from bot.harness.models import epoch_seconds
 from bot.posting.fanout import change_of
@@ -72,7 +72,7 @@ def parse_since(text: str | None, *, now: datetime) -> Since:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise BadSince(f"I can't read `since {text[:40]}`: try {SINCE_FORMS}") from None
+        raise BadSince(f"I can't read {code('since ' + text, 50)}: try {SINCE_FORMS}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     if moment > now or now - moment > LONGEST:

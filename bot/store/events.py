@@ -18,11 +18,14 @@ class Events(Repository):
         await self.session.flush()
         return to_record(EventRecord, row)
 
-    async def add_many(self, events: list[tuple[NewEvent, int | None]]) -> None:
-        """Store many events (each with its delivery's id) in one statement."""
-        if events:
-            self.session.add_all([_row(event, delivery_id) for event, delivery_id in events])
-            await self.session.flush()
+    async def add_many(self, events: list[tuple[NewEvent, int | None]]) -> list[EventRecord]:
+        """Store many events (each with its delivery's id) in one flush; the stored events, in order."""
+        if not events:
+            return []
+        rows = [_row(event, delivery_id) for event, delivery_id in events]
+        self.session.add_all(rows)
+        await self.session.flush()
+        return [to_record(EventRecord, row) for row in rows]
 
     async def get(self, event_id: int) -> EventRecord | None:
         row = await self.session.get(Event, event_id)

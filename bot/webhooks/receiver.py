@@ -12,7 +12,10 @@ In this order, each step refusing with one log line (never the body; `delivery_i
    the same webhook: Harness retrying or retriggering) is answered 200 and stored nothing new. When the
    database cannot be written the answer is 503, so Harness delivers again: nothing acknowledged is lost.
 
-After storing, `on_stored` is called (the poster wakes up and reads the events from the database).
+Each new event is handed to `on_event` inside the storing transaction (bot.posting.fanout.queue_posts
+fills the outbox there, so an acknowledged delivery always has its posts); after the commit `on_stored` is
+called (the poster wakes up and reads the outbox). `accept` and `seen` are the same path for catching up
+(bot.posting.catchup): bodies read back from Harness's executions, trusted already, stored marked late.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
@@ -32,10 +35,13 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.metrics import record_delivery
-from bot.store import NewEvent, Store, WebhookRecord, token_matches
+from bot.store import EventRecord, NewEvent, Store, Transaction, WebhookRecord, token_matches
 from bot.webhooks.deliveries import ArtifactDelivery
 
 logger = logging.getLogger(__name__)
+
+OnEvent = Callable[[Transaction, EventRecord, datetime], Awaitable[object]]
+"""Called with each new event in the transaction that stores it (and its delivery)."""
 
 WEBHOOK_ROUTE: Final = "/harness/webhooks/{identifier}"
 HEALTH_PATH: Final = "/healthz"
@@ -87,11 +93,13 @@ class Receiver:
         *,
         secret: str | None = None,
         on_stored: Callable[[], None] | None = None,
+        on_event: OnEvent | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
         self.secret = secret.encode() if secret else None
         self.on_stored = on_stored
+        self.on_event = on_event
         self.clock = clock
         self._queue: list[_Item] = []
         self._writer: asyncio.Task[None] | None = None
@@ -185,10 +193,45 @@ class Receiver:
                 if delivery_id is not None:
                     new.append((delivery.event(webhook.registry, at=now), delivery_id))
                     item.stored = True
-            await tx.events.add_many(new)
+            await self._handed_on(tx, await tx.events.add_many(new), now)
             for webhook_id in {webhook.id for _, webhook, _ in accepted}:
                 await tx.webhooks.mark_delivery(webhook_id, at=now, status="accepted")
         return [entry if isinstance(entry, Refused) else entry[0].stored for entry in checked]
+
+    async def _handed_on(self, tx: Transaction, events: list[EventRecord], now: datetime) -> None:
+        if self.on_event is not None:
+            for event in events:
+                await self.on_event(tx, event, now)
+
+    async def accept(self, webhook: WebhookRecord, body: bytes, when: datetime) -> bool:
+        """Store a body read back from the webhook's executions (trusted: Harness's own record), its event
+        at `when` and marked late; whether it was new. A body that does not parse is skipped (False)."""
+        try:
+            delivery = parse(body)
+        except Refused:
+            logger.warning("catch-up: an execution's body does not read as a delivery; skipped")
+            return False
+        key = delivery_key(webhook.identifier, body)
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            ids = await tx.deliveries.add_many(
+                [{"key": key, "webhook_id": webhook.id, "received_at": now, "body": _kept(body)}]
+            )
+            delivery_id = ids.get(key)
+            if delivery_id is None:
+                return False
+            event = delivery.event(webhook.registry, at=when, late=True)
+            await self._handed_on(tx, await tx.events.add_many([(event, delivery_id)]), now)
+        if self.on_stored is not None:
+            self.on_stored()
+        return True
+
+    async def seen(self, webhook: WebhookRecord, bodies: list[bytes]) -> set[bytes]:
+        """Which of these bodies, delivered to `webhook`, are stored already."""
+        keys = {delivery_key(webhook.identifier, body): body for body in bodies}
+        async with self.store.transaction() as tx:
+            known = await tx.deliveries.seen(list(keys))
+        return {keys[key] for key in known}
 
     def _check_signature(self, body: bytes, given: str | None) -> None:
         if self.secret is None:
