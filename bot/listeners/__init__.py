@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING, Final
 
-from bot.listeners import actions, artifact_actions, commands, events, home
+from bot.listeners import actions, artifact_actions, commands, events, home, subscribe
 from bot.listeners.needs import Needs
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 
-SURFACES: Final[tuple[ModuleType, ...]] = (commands, events, actions, artifact_actions, home)
+SURFACES: Final[tuple[ModuleType, ...]] = (commands, events, actions, artifact_actions, home, subscribe)
 """Every surface, in registration order."""
 
 
