@@ -125,7 +125,7 @@ LABEL_LIMIT = 2000
 
 def option(text: str, value: str) -> Block:
     """One option of a select menu (text cut to Slack's 75, value at most 150: the caller checks)."""
-    return {"type": "option", "text": plain(fit(text, OPTION_TEXT_LIMIT)), "value": value}
+    return {"text": plain(fit(text, OPTION_TEXT_LIMIT)), "value": value}
 
 
 def external_select(

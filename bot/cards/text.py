@@ -138,7 +138,7 @@ def mention(user_id: str | None) -> str | None:
     return None
 
 
-_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,20}")
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{1,20}")
 
 
 def channel_mention(channel_id: str | None) -> str | None:
