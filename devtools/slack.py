@@ -93,8 +93,10 @@ def invalid_blocks(blocks: Any) -> list[str]:
 
 def arguments(call: Recorded) -> dict[str, Any] | None:
     """A Web API call's arguments (JSON or form), with JSON-string fields (`blocks`, `unfurls`) decoded;
-    None when the body is not an object.
+    None when the body is not an object. A GET's arguments are its query.
     """
+    if call.method == "GET":
+        return {key: values[-1] for key, values in call.query.items()}
     try:
         body = call.json()
     except (ValueError, UnicodeDecodeError):
@@ -157,6 +159,7 @@ class SlackStandIn(Server):
         (whose port then goes in `port`).
         """
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk sends some read methods as GET
         app.router.add_post("/response/{name}", self._response)
         app.router.add_get("/ws", self._websocket)
 
@@ -171,11 +174,11 @@ class SlackStandIn(Server):
 
     def api_calls(self, method: str) -> list[Recorded]:
         """Web API calls of one method, in order."""
-        return [r for r in self.requests if r.path == f"/api/{method}"]
+        return [r for r in self.requests if r.route == f"/api/{method}"]
 
     async def wait_api(self, method: str, count: int = 1) -> list[Recorded]:
         """Wait for `count` calls of `method`."""
-        return await self.wait_for(lambda r: r.path == f"/api/{method}", count)
+        return await self.wait_for(lambda r: r.route == f"/api/{method}", count)
 
     async def wait_response(self, name: str = "1", count: int = 1) -> list[Recorded]:
         """Wait for `count` posts to the response_url `name`."""

@@ -436,6 +436,7 @@ async def test_a_user_subscribes_a_channel_from_the_home_tab_by_clicking(
             "trigger_id": "1.2.3",
             "api_app_id": "A1",
             "container": {"type": "view", "view_id": "VHOME"},
+            "view": {"id": "VHOME", "type": "home", "blocks": []},
             "actions": [{"action_id": ACTION_HOME_SUBSCRIBE, "block_id": "b", "type": "button"}],
         }
         status, _ = await bot.post(interaction(click))
