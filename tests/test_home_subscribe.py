@@ -46,7 +46,7 @@ from bot.listeners.commands import answer_command
 from bot.listeners.events import handle_direct_message, handle_mention
 from bot.listeners.home import open_privately, publish_home
 from bot.listeners.recent import read_target, recent
-from bot.listeners.subscribe import submit_subscribe
+from bot.listeners.subscribe import open_subscribe, submit_subscribe
 from bot.posting.service import PostingService
 from bot.refs import ArtifactRef, RegistryRef, VersionRef
 from bot.services import Services, build_services
@@ -271,6 +271,22 @@ def test_the_card_modal_offers_subscribe() -> None:
         ACTION_MODAL_SUBSCRIBE,
         REF.path,
     )
+
+
+async def test_subscribe_opens_the_modal_from_home_and_on_top_of_the_card_modal_with_its_registry(
+    services: Services,
+) -> None:
+    client = Client()
+    home = {"trigger_id": "1.2", "user": {"id": "U1"}, "container": {"type": "view"}}
+    await open_subscribe(home, {"action_id": ACTION_HOME_SUBSCRIBE}, client, services)  # type: ignore[arg-type]
+    (opened,) = client.of("views.open")
+    assert opened["trigger_id"] == "1.2"
+    assert "initial_option" not in opened["view"]["blocks"][0]["element"]
+    card = {"action_id": ACTION_MODAL_SUBSCRIBE, "value": REF.path}
+    await open_subscribe(home, card, client, services)  # type: ignore[arg-type]
+    (pushed,) = client.of("views.push")
+    assert_valid_view(pushed["view"])
+    assert pushed["view"]["blocks"][0]["element"]["initial_option"]["value"] == REF.path
 
 
 def submitted(

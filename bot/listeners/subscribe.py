@@ -155,6 +155,23 @@ def _opened_in(body: dict[str, Any]) -> str | None:
     return found if isinstance(found, str) else None
 
 
+async def open_subscribe(
+    body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, services: Services
+) -> None:
+    """Subscribe a channel…: the modal, with the card's registry (from the Find modal) and the channel
+    the click came from chosen already, when there are ones."""
+    user = body.get("user")
+    ref = read_registry(action.get("value"), services)
+    view = subscribe_modal(registry=ref, channel=_opened_in(body))
+    trigger = body.get("trigger_id")
+    # From inside a modal the new one goes on top of it (views.push), so Close comes back to the card.
+    if action.get("action_id") == ACTION_MODAL_SUBSCRIBE:
+        await client.views_push(trigger_id=trigger, view=view)
+    else:
+        await client.views_open(trigger_id=trigger, view=view)
+    audit("subscribe-open", user.get("id") if isinstance(user, dict) else None, ref.path if ref else "", "ok")
+
+
 def register(app: AsyncApp, services: Services) -> None:
     """The Subscribe buttons (Home tab, card modal), the modal's registry search and its submission."""
 
@@ -162,17 +179,7 @@ def register(app: AsyncApp, services: Services) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        user = (body.get("user") or {}).get("id")
-        ref = read_registry(action.get("value"), services)
-        view = subscribe_modal(registry=ref, channel=_opened_in(body))
-        trigger = body.get("trigger_id")
-        # The trigger lasts 3 s, so the modal opens here, not in the background; from inside a modal the
-        # new one goes on top of it (views.push), so Close comes back to the card.
-        if action.get("action_id") == ACTION_MODAL_SUBSCRIBE:
-            await client.views_push(trigger_id=trigger, view=view)
-        else:
-            await client.views_open(trigger_id=trigger, view=view)
-        audit("subscribe-open", user, ref.path if ref else "", "ok")
+        await open_subscribe(body, action, client, services)  # the trigger lasts 3 s: not in the background
 
     async def on_options(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack(options=await search(body.get("value"), services, Asker.from_context(context)))
