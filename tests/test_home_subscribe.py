@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.access import Asker
+from bot.cards.artifact import artifact_value
 from bot.cards.home import (
     ACTION_HOME_OPEN,
     ACTION_HOME_SUBSCRIBE,
@@ -423,6 +424,43 @@ def view_of(call: Any) -> dict[str, Any]:
     return json.loads(view) if isinstance(view, str) else dict(view)
 
 
+def view_click(action: dict[str, Any]) -> str:
+    """A click on a button of the Home tab, as Slack sends it: in a view, with no response_url."""
+    return interaction(
+        {
+            "type": "block_actions",
+            "team": {"id": "T1"},
+            "user": {"id": "U1", "team_id": "T1"},
+            "trigger_id": "1.2.3",
+            "api_app_id": "A1",
+            "container": {"type": "view", "view_id": "VHOME"},
+            "view": {"id": "VHOME", "type": "home", "blocks": []},
+            "actions": [{"block_id": "b", "type": "button", **action}],
+        }
+    )
+
+
+@pytest.mark.slow
+async def test_a_recent_lookup_on_the_home_tab_opens_its_card_in_the_dm_by_clicking(
+    sandbox: HarnessStandIn, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    bot, runner = await serve_bot(
+        slack, sandbox, harness_api_key=API_KEY, harness_account_id=ACCOUNT, database_url=sqlite_url(tmp_path)
+    )
+    try:
+        status, _ = await bot.post(
+            view_click({"action_id": f"{ACTION_HOME_OPEN}_0", "value": artifact_value(API)})
+        )
+        assert status == 200
+        (card,) = await slack.wait_api("chat.postMessage")
+        assert (arguments(card) or {}).get("channel") == "U1"
+        assert "checkout-api" in json.dumps(arguments(card))
+        (home,) = await slack.wait_api("views.publish")
+        assert artifact_value(API) in json.dumps(view_of(home)), "the Home tab lists it first"
+    finally:
+        await stop_bot(bot, runner)
+
+
 @pytest.mark.slow
 async def test_a_user_subscribes_a_channel_from_the_home_tab_by_clicking(
     sandbox: HarnessStandIn, slack: SlackStandIn, tmp_path: Path
@@ -435,27 +473,17 @@ async def test_a_user_subscribes_a_channel_from_the_home_tab_by_clicking(
         public_url=PUBLIC,
         database_url=sqlite_url(tmp_path),
     )
-    if bot.services.posting is None:  # until bot.services builds it (issue 17 wiring)
-        pytest.skip("subscriptions are not wired into the services yet")
     slack.memberships["U1"] = ["C1"]
     team, user = {"id": "T1"}, {"id": "U1", "team_id": "T1"}
     try:
+        if bot.services.posting is None:  # until bot.services builds it (issue 17 wiring)
+            pytest.skip("subscriptions are not wired into the services yet")
         assert (
             await bot.send_event(event_body({"type": "app_home_opened", "user": "U1", "tab": "home"})) == 200
         )
         (home,) = await slack.wait_api("views.publish")
         assert ACTION_HOME_SUBSCRIBE in json.dumps(view_of(home))
-        click = {
-            "type": "block_actions",
-            "team": team,
-            "user": user,
-            "trigger_id": "1.2.3",
-            "api_app_id": "A1",
-            "container": {"type": "view", "view_id": "VHOME"},
-            "view": {"id": "VHOME", "type": "home", "blocks": []},
-            "actions": [{"action_id": ACTION_HOME_SUBSCRIBE, "block_id": "b", "type": "button"}],
-        }
-        status, _ = await bot.post(interaction(click))
+        status, _ = await bot.post(view_click({"action_id": ACTION_HOME_SUBSCRIBE}))
         assert status == 200
         (opened,) = await slack.wait_api("views.open")
         assert view_of(opened)["callback_id"] == SUBSCRIBE_CALLBACK
