@@ -45,7 +45,7 @@ from bot.commands import COMMANDS, SLASH, understand
 from bot.harness.client import HarnessClient
 from bot.listeners.commands import answer_command
 from bot.listeners.events import handle_direct_message, handle_mention
-from bot.listeners.home import open_privately, publish_home
+from bot.listeners.home import open_privately, publish_home, search
 from bot.listeners.recent import read_target, recent
 from bot.listeners.subscribe import open_subscribe, submit_subscribe
 from bot.posting.service import PostingService
@@ -56,7 +56,7 @@ from devtools.harness import HarnessStandIn
 from devtools.registries import ACCOUNT, API_KEY
 from devtools.slack import SlackStandIn, arguments
 from tests.conftest import make_settings, serve_bot, stop_bot
-from tests.support import dm, event_body, mention, settle
+from tests.support import dm, event_body, listed, mention, settle
 from tests.test_home import Ack, Client, assert_valid_view
 from tests.watching_support import REF, UPSTREAM, sqlite_url
 
@@ -513,3 +513,22 @@ async def test_a_user_subscribes_a_channel_from_the_home_tab_by_clicking(
         assert "Subscriptions in your channels" in json.dumps(view_of(published[-1]))
     finally:
         await stop_bot(bot, runner)
+
+
+async def test_the_search_stays_within_slacks_limits_among_10000_registries_with_500_character_names(
+    harness: HarnessStandIn,
+) -> None:
+    # Sorted by name, the page of 20 holds ten of each: docker-00000, docker-00000xxx…, docker-00001, …
+    harness.catalog = [
+        listed(f"acc_test/payments/checkout/docker-{i:05d}{tail}")
+        for i in range(5_000)
+        for tail in ("", "x" * 490)
+    ]
+    built = build_services(make_settings(harness_base_url=harness.base_url))
+    try:
+        options = await search("docker", built, ASKER)
+    finally:
+        await built.aclose()
+    assert len(options) == 10, "the readable registries are offered, the others left out"
+    assert all(len(o["text"]["text"]) <= 75 and len(o["value"]) <= 150 for o in options)
+    assert all("x" * 100 not in o["value"] for o in options), "names Harness could not have are left out"
