@@ -16,7 +16,7 @@ from bot.access import Asker, NotAllowed
 from bot.cards import PLAIN_CARD, CardOptions, Reply, error_reply, refusal_reply, registry_card
 from bot.harness.errors import HarnessError
 from bot.metrics import outcome_of, record_lookup
-from bot.refs import RegistryRef
+from bot.refs import RegistryRef, Target
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -40,6 +40,8 @@ class Answer:
     """For the whole channel; only ever True when `ok`."""
     private: bool = False
     """For the asker only, even where a card would go to the channel or thread (lists, pull steps)."""
+    card_of: Target | None = None
+    """What the reply is the card of (a registry, artifact or version), for the asker's recent lookups."""
 
 
 async def fetch(ref: RegistryRef, deps: Deps, *, asker: Asker, surface: str, fresh: bool = False) -> Registry:
@@ -101,4 +103,5 @@ async def look_up(
 def card_answer(registry: Registry, ref: RegistryRef, deps: Deps, card: CardOptions) -> Answer:
     """The card for a registry already fetched, stamped with the time it is drawn."""
     options = dataclasses.replace(card, looked_up_at=int(time.time()))
-    return Answer(reply=registry_card(registry, ref, ui_base=deps.ui_base, options=options), ok=True)
+    reply = registry_card(registry, ref, ui_base=deps.ui_base, options=options)
+    return Answer(reply=reply, ok=True, card_of=ref)

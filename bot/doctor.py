@@ -24,7 +24,16 @@ from bot.parsing import InvalidScope, ScopeContext, parse_scope
 from bot.settings import Mode, Settings, SettingsError, load_settings, mask_url
 
 REQUIRED_SCOPES: Final = frozenset(
-    {"commands", "chat:write", "app_mentions:read", "im:history", "links:read", "links:write"}
+    {
+        "commands",
+        "chat:write",
+        "app_mentions:read",
+        "im:history",
+        "links:read",
+        "links:write",
+        "channels:read",
+        "groups:read",
+    }
 )
 """The bot scopes manifest.yml asks for (tests/test_doctor.py keeps the two in step)."""
 KEY_FIX: Final = (

@@ -2,7 +2,8 @@
 
 - `POST /api/<method>`: `auth.test` (granted scopes in the `x-oauth-scopes` header; `auth_error` makes it
   fail), `apps.connections.open` (a `ws://` URL to `/ws`), `chat.postMessage`, `chat.postEphemeral`,
-  `chat.update`, `chat.delete`, `chat.unfurl`, `conversations.info`, `views.publish`/`open`/`update`
+  `chat.update`, `chat.delete`, `chat.unfurl`, `conversations.info`, `users.conversations` (the channels
+  `memberships` lists for the user, paged by `limit` and `cursor`), `views.publish`/`open`/`push`/`update`
   (the view back, with an id); any other method is `unknown_method`.
   `channels` gives a channel a state (`not_in_channel`, `is_archived`, `channel_not_found`): messages to
   it fail with that error and `conversations.info` says so. `api_failures` answers the next calls with
@@ -45,6 +46,8 @@ DEFAULT_SCOPES: Final = (
     "im:history",
     "links:read",
     "links:write",
+    "channels:read",
+    "groups:read",
 )
 MESSAGE_METHODS: Final = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
 
@@ -90,8 +93,10 @@ def invalid_blocks(blocks: Any) -> list[str]:
 
 def arguments(call: Recorded) -> dict[str, Any] | None:
     """A Web API call's arguments (JSON or form), with JSON-string fields (`blocks`, `unfurls`) decoded;
-    None when the body is not an object.
+    None when the body is not an object. A GET's arguments are its query.
     """
+    if call.method == "GET":
+        return {key: values[-1] for key, values in call.query.items()}
     try:
         body = call.json()
     except (ValueError, UnicodeDecodeError):
@@ -132,6 +137,8 @@ class SlackStandIn(Server):
         self.check_blocks = check_blocks
         self.overrides: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, str] = {}
+        self.memberships: dict[str, list[str]] = {}
+        """User id -> the ids of the channels they are in (`users.conversations`)."""
         """Channel id -> `not_in_channel`, `is_archived` or `channel_not_found`: messages there fail so."""
         self.api_failures: list[tuple[int, dict[str, str]]] = []
         """Statuses (with headers) the next Web API calls get, in order, before they are answered."""
@@ -152,6 +159,7 @@ class SlackStandIn(Server):
         (whose port then goes in `port`).
         """
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk sends some read methods as GET
         app.router.add_post("/response/{name}", self._response)
         app.router.add_get("/ws", self._websocket)
 
@@ -166,11 +174,11 @@ class SlackStandIn(Server):
 
     def api_calls(self, method: str) -> list[Recorded]:
         """Web API calls of one method, in order."""
-        return [r for r in self.requests if r.path == f"/api/{method}"]
+        return [r for r in self.requests if r.route == f"/api/{method}"]
 
     async def wait_api(self, method: str, count: int = 1) -> list[Recorded]:
         """Wait for `count` calls of `method`."""
-        return await self.wait_for(lambda r: r.path == f"/api/{method}", count)
+        return await self.wait_for(lambda r: r.route == f"/api/{method}", count)
 
     async def wait_response(self, name: str = "1", count: int = 1) -> list[Recorded]:
         """Wait for `count` posts to the response_url `name`."""
@@ -219,12 +227,28 @@ class SlackStandIn(Server):
         info = {"id": channel, "is_member": state is None, "is_archived": state == "is_archived"}
         return {"ok": True, "channel": info}
 
+    def user_conversations(self, args: dict[str, Any]) -> dict[str, Any]:
+        """users.conversations: the user's channels from `memberships`, a page at a time."""
+        channels = self.memberships.get(str(args.get("user")), [])
+        try:
+            start = int(args.get("cursor") or 0)
+            limit = min(int(args.get("limit") or 100), 1000)
+        except ValueError:
+            return {"ok": False, "error": "invalid_cursor"}
+        page = channels[start : start + limit]
+        following = str(start + limit) if start + limit < len(channels) else ""
+        return {
+            "ok": True,
+            "channels": [{"id": channel, "is_channel": True} for channel in page],
+            "response_metadata": {"next_cursor": following},
+        }
+
     def unfurl(self, args: dict[str, Any]) -> dict[str, Any]:
         """chat.unfurl, once every unfurl's blocks passed the checks."""
         return {"ok": True}
 
     def view(self, args: dict[str, Any]) -> dict[str, Any]:
-        """views.publish, views.open and views.update: the view back, with an id."""
+        """views.publish, views.open, views.push and views.update: the view back, with an id."""
         view = args.get("view")
         if isinstance(view, str):
             try:
@@ -326,7 +350,9 @@ class SlackStandIn(Server):
                 "conversations.info": self.conversations_info,
                 "views.publish": self.view,
                 "views.open": self.view,
+                "views.push": self.view,
                 "views.update": self.view,
+                "users.conversations": self.user_conversations,
             }.get(method)
             state = self.channels.get(str(args.get("channel")))
             if handler is None:

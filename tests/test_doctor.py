@@ -13,7 +13,7 @@ import yaml
 
 from bot.doctor import REQUIRED_SCOPES, Check, run_checks
 from devtools.harness import Canned, HarnessStandIn, error_body
-from devtools.slack import SlackStandIn
+from devtools.slack import DEFAULT_SCOPES, SlackStandIn
 from tests.conftest import APP_TOKEN, BOT_TOKEN, HARNESS_KEY, SECRETS, SIGNING_SECRET, make_settings
 from tests.support import LIST_CALL, REF, closed_url, harness_fixture, program_list, registry_list_body
 from tests.test_main import clean_env
@@ -109,7 +109,7 @@ async def test_a_wrong_bot_token_is_the_only_failure(
 async def test_a_missing_scope_is_the_only_failure_and_is_named(
     checking_slack: SlackStandIn, healthy: HarnessStandIn
 ) -> None:
-    checking_slack.scopes = ("commands", "chat:write", "app_mentions:read", "im:history", "links:read")
+    checking_slack.scopes = tuple(scope for scope in DEFAULT_SCOPES if scope != "links:write")
     checks = await run_checks(settings_for(checking_slack, healthy))
     assert failed(checks) == ["Slack scopes"]
     assert "missing links:write" in text_of(checks)

@@ -32,11 +32,11 @@ from bot.listeners.home import (
     handle_look_up_shortcut,
     open_privately,
     publish_home,
-    recent_refs,
     search,
     share_from_modal,
     submit_find,
 )
+from bot.listeners.recent import recent
 from bot.refs import RegistryRef
 from bot.services import Services, build_services
 from devtools.harness import Canned, HarnessStandIn, success_body
@@ -58,6 +58,9 @@ class Client:
 
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     post_error: str | None = None
+    channels: list[str] = field(default_factory=list)
+    """What users.conversations answers (one page)."""
+    conversations_error: str | None = None
 
     def of(self, method: str) -> list[dict[str, Any]]:
         return [kwargs for name, kwargs in self.calls if name == method]
@@ -68,17 +71,30 @@ class Client:
     async def views_open(self, **kwargs: Any) -> None:
         self.calls.append(("views.open", kwargs))
 
+    async def views_push(self, **kwargs: Any) -> None:
+        self.calls.append(("views.push", kwargs))
+
+    async def users_conversations(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("users.conversations", kwargs))
+        if self.conversations_error is not None:
+            raise SlackApiError("refused", refusal(self.conversations_error))  # type: ignore[no-untyped-call]
+        return {"channels": [{"id": c} for c in self.channels], "response_metadata": {"next_cursor": ""}}
+
     async def views_update(self, **kwargs: Any) -> None:
         self.calls.append(("views.update", kwargs))
 
     async def chat_postMessage(self, **kwargs: Any) -> None:
         self.calls.append(("chat.postMessage", kwargs))
         if self.post_error is not None:
-            data = {"ok": False, "error": self.post_error}
-            response = AsyncSlackResponse(
-                client=None, http_verb="POST", api_url="", req_args={}, data=data, headers={}, status_code=200
-            )
-            raise SlackApiError("refused", response)  # type: ignore[no-untyped-call]
+            raise SlackApiError("refused", refusal(self.post_error))  # type: ignore[no-untyped-call]
+
+
+def refusal(error: str) -> AsyncSlackResponse:
+    """Slack's answer refusing a call with `error`."""
+    data = {"ok": False, "error": error}
+    return AsyncSlackResponse(
+        client=None, http_verb="POST", api_url="", req_args={}, data=data, headers={}, status_code=200
+    )
 
 
 @dataclass
@@ -177,7 +193,7 @@ async def test_choosing_a_registry_sends_its_card_privately_and_remembers_it(
     (posted,) = client.of("chat.postMessage")
     assert posted["channel"] == "U123"
     assert_valid_blocks(posted["blocks"])
-    assert [r.path for r in await recent_refs("U123", services)] == [REF]
+    assert [r.path for r in await recent("U123", services)] == [REF]
     (republished,) = client.of("views.publish")
     assert REF in json.dumps(republished["view"])
     assert_valid_view(republished["view"])

@@ -114,6 +114,11 @@ MALFORMED: dict[str, tuple[str, str]] = {
     "action_id is a number": (_action(actions=[{"action_id": 5, "value": REF}]), FORM),
     "button click without response_url": (_action(response_url=None), FORM),
     "button click with a response_url that is not a URL": (_action(response_url="not a url"), FORM),
+    "click in a view without the view": (_action(response_url=None, container={"type": "view"}), FORM),
+    "click in a view whose view has no id": (
+        _action(response_url=None, container={"type": "view"}, view={"type": "home"}),
+        FORM,
+    ),
     "user is a number": (_action(user=5), FORM),
     "container is a string": (_action(container="x"), FORM),
     "team is a list": (_action(team=["T1"]), FORM),

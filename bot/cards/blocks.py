@@ -119,35 +119,85 @@ OPTION_TEXT_LIMIT = 75
 OPTION_VALUE_LIMIT = 150
 VIEW_TITLE_LIMIT = 24
 VIEW_BLOCK_LIMIT = 100
+PLACEHOLDER_LIMIT = 150
+LABEL_LIMIT = 2000
 
 
 def option(text: str, value: str) -> Block:
     """One option of a select menu (text cut to Slack's 75, value at most 150: the caller checks)."""
-    return {"type": "option", "text": plain(fit(text, OPTION_TEXT_LIMIT)), "value": value}
+    return {"text": plain(fit(text, OPTION_TEXT_LIMIT)), "value": value}
 
 
-def external_select(action_id: str, placeholder: str, *, min_query_length: int = 1) -> Block:
-    """A select menu whose options the bot loads as the user types (an `options` request)."""
-    return {
+def external_select(
+    action_id: str, placeholder: str, *, min_query_length: int = 1, initial: Block | None = None
+) -> Block:
+    """A select menu whose options the bot loads as the user types (an `options` request); `initial`
+    (an `option`) is chosen already."""
+    element: Block = {
         "type": "external_select",
         "action_id": action_id,
-        "placeholder": plain(fit(placeholder, 150)),
+        "placeholder": plain(fit(placeholder, PLACEHOLDER_LIMIT)),
         "min_query_length": min_query_length,
     }
+    if initial is not None:
+        element["initial_option"] = initial
+    return element
 
 
-def conversations_select(action_id: str, placeholder: str) -> Block:
-    """A menu of the user's conversations (public and private channels, DMs)."""
-    return {
+def conversations_select(
+    action_id: str, placeholder: str, *, channels_only: bool = False, initial: str | None = None
+) -> Block:
+    """A menu of the user's conversations (public and private channels, DMs); `channels_only` leaves DMs
+    out, `initial` (a conversation id) is chosen already, else the conversation the view was opened in."""
+    element: Block = {
         "type": "conversations_select",
         "action_id": action_id,
-        "placeholder": plain(fit(placeholder, 150)),
+        "placeholder": plain(fit(placeholder, PLACEHOLDER_LIMIT)),
     }
+    if channels_only:
+        element["filter"] = {"include": ["public", "private"], "exclude_bot_users": True}
+        element["default_to_current_conversation"] = True
+    if initial is not None:
+        element["initial_conversation"] = initial
+    return element
 
 
-def input_block(label: str, element: Block, *, block_id: str) -> Block:
-    """A labelled input of a modal: its value arrives with the view_submission."""
-    return {"type": "input", "block_id": block_id, "label": plain(fit(label, 2000)), "element": element}
+def text_input(action_id: str, placeholder: str, *, max_length: int | None = None) -> Block:
+    """A one-line text box."""
+    element: Block = {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "placeholder": plain(fit(placeholder, PLACEHOLDER_LIMIT)),
+    }
+    if max_length is not None:
+        element["max_length"] = max_length
+    return element
+
+
+def checkboxes(action_id: str, choices: Sequence[Block], *, checked: Sequence[Block] = ()) -> Block:
+    """Checkboxes of `choices` (options), those in `checked` ticked."""
+    element: Block = {"type": "checkboxes", "action_id": action_id, "options": list(choices)}
+    if checked:
+        element["initial_options"] = list(checked)
+    return element
+
+
+def input_block(
+    label: str, element: Block, *, block_id: str, hint: str | None = None, optional: bool = False
+) -> Block:
+    """A labelled input of a modal: its value arrives with the view_submission, and `block_id` names it
+    in `response_action: errors`."""
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(fit(label, LABEL_LIMIT)),
+        "element": element,
+    }
+    if hint is not None:
+        block["hint"] = plain(fit(hint, LABEL_LIMIT))
+    if optional:
+        block["optional"] = True
+    return block
 
 
 def divider() -> Block:

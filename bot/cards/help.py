@@ -70,8 +70,8 @@ def help_reply(
                 f"{code(BOT_HANDLE)} in a channel; a registry link pasted anywhere gets a small card."
             ),
             context(
-                "No typing needed: search from my Home tab, or use *Look up in Harness* on a message "
-                "and *Find a registry* in the shortcuts menu."
+                "No typing needed: search and *Subscribe a channel…* from my Home tab, or use *Look up "
+                "in Harness* on a message and *Find a registry* in the shortcuts menu."
             ),
             context(f"Account {code(ctx.account_id)}", _bare_name_meaning(ctx), _registry_ref(ctx)),
         ],

@@ -138,6 +138,16 @@ def mention(user_id: str | None) -> str | None:
     return None
 
 
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{1,20}")
+
+
+def channel_mention(channel_id: str | None) -> str | None:
+    """`<#C123>` for a Slack channel id; anything that is not one is left out rather than echoed."""
+    if channel_id and _CHANNEL_ID.fullmatch(channel_id):
+        return f"<#{channel_id}>"
+    return None
+
+
 def date(seconds: int | None, fmt: str = DAY) -> str | None:
     """A Slack date in the reader's own time zone, with an ISO-style UTC fallback; None when unusable."""
     if seconds is None or seconds <= 0:

@@ -151,6 +151,8 @@ class _Action(_Shape):
 
 
 class _Container(_Shape):
+    type: str | None = None
+    view_id: str | None = None
     is_ephemeral: bool | None = None
     channel_id: str | None = None
     message_ts: str | None = None
@@ -221,7 +223,14 @@ def check_payload(payload: dict[str, Any]) -> None:
         not shape.actions or any(a.action_id is None for a in shape.actions)
     ):
         raise MalformedRequest("the block_actions payload has no actions, or one without an action_id")
-    if shape.command is not None or shape.type == "block_actions":
+    in_view = shape.container is not None and shape.container.type == "view"
+    if shape.type == "block_actions" and in_view:
+        # A click in the Home tab or a modal: no response_url (the view is what it can change).
+        if not isinstance(shape.view, dict) or not isinstance(shape.view.get("id"), str):
+            raise MalformedRequest("a click in a view has no view id")
+        if shape.response_url is not None:
+            _check_response_url(shape.response_url)
+    elif shape.command is not None or shape.type == "block_actions":
         # Slack sends one with every slash command and every click on a message button: it is the only
         # way to answer them, so a request without a usable one did not come from Slack as it is.
         _check_response_url(shape.response_url)

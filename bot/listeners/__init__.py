@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING, Final
 
-from bot.listeners import actions, artifact_actions, commands, events, home, watching
+from bot.listeners import actions, artifact_actions, commands, events, home, subscribe, watching
 from bot.listeners.needs import Needs
 
 if TYPE_CHECKING:
@@ -20,7 +20,15 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 
-SURFACES: Final[tuple[ModuleType, ...]] = (commands, events, actions, artifact_actions, home, watching)
+SURFACES: Final[tuple[ModuleType, ...]] = (
+    commands,
+    events,
+    actions,
+    artifact_actions,
+    home,
+    watching,
+    subscribe,
+)
 """Every surface, in registration order."""
 
 

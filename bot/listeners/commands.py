@@ -9,6 +9,7 @@ from bot.access import Asker
 from bot.cards import Reply, working_reply
 from bot.commands import SLASH, understand
 from bot.listeners.needs import Needs
+from bot.listeners.recent import run_task
 from bot.names import SLASH_COMMAND
 from bot.tasks import Task
 
@@ -44,7 +45,7 @@ async def answer_command(
     task: Task, respond: Respond, services: Services, asker: Asker, *, patience: float = PATIENCE
 ) -> None:
     """Run the task and post its answer; past `patience` seconds, say "Looking up…" first and replace it."""
-    work = asyncio.ensure_future(task.run(services.deps, asker, surface="command"))
+    work = asyncio.ensure_future(run_task(task, services, asker, surface="command"))
     try:
         done, _ = await asyncio.wait({work}, timeout=patience)
         waited = not done

@@ -13,6 +13,7 @@ from bot.cards import Reply, compact_card
 from bot.commands import DIRECT, MENTION, Surface, understand
 from bot.harness.errors import HarnessError
 from bot.listeners.needs import Needs
+from bot.listeners.recent import run_task
 from bot.parsing import find_links, target_from_url
 from bot.refs import ArtifactRef, RegistryRef, VersionRef
 from bot.tasks import Task
@@ -67,7 +68,7 @@ async def handle_direct_message(
         await say(**wanted.as_kwargs())
         return
     for task in wanted:
-        answer = await task.run(services.deps, asker, surface="dm")
+        answer = await run_task(task, services, asker, surface="dm")
         await say(**answer.reply.as_kwargs())
 
 
@@ -97,7 +98,7 @@ async def handle_mention(
         await to_asker(wanted)
         return
     for task in wanted:
-        answer = await task.run(services.deps, asker, surface="mention")
+        answer = await run_task(task, services, asker, surface="mention")
         if answer.ok and not answer.private:
             await say(**answer.reply.as_kwargs(), thread_ts=thread_ts)
         else:

@@ -28,7 +28,9 @@ from bot.cards.home import (
     ACTION_MODAL_SHARE,
     FIND_BLOCK,
     FIND_CALLBACK,
-    MAX_RECENT,
+    MAX_WATCHED,
+    LastEvent,
+    Watched,
     card_modal,
     find_modal,
     home_tab,
@@ -40,9 +42,12 @@ from bot.finding import visible_rows
 from bot.harness.errors import HarnessError
 from bot.harness.searches import ListQuery
 from bot.listeners.needs import Needs
+from bot.listeners.recent import read_registry, read_target, recent, run_task
 from bot.names import BOT_HANDLE
-from bot.parsing import InvalidScope, find_links, parse_scope
-from bot.refs import RegistryRef, SpaceRef
+from bot.parsing import find_links
+from bot.parsing.globs import Filter
+from bot.refs import SpaceRef, Target
+from bot.tasks import Lookup
 from bot.tasks.targets import task_for
 
 if TYPE_CHECKING:
@@ -63,8 +68,17 @@ OPTIONS_SIZE: Final = 20
 OPTIONS_PATIENCE: Final = 2.5
 """Seconds the search may take: Slack waits 3 for the options."""
 HOME_OPEN: Final = re.compile(rf"{ACTION_HOME_OPEN}_[0-9]{{1,2}}")
-NEEDS: Final = Needs(bot_events=("app_home_opened",), scopes=("chat:write",))
-"""The Home tab's event; views.publish/open/update need no scope beyond the bot's, posts need chat:write."""
+MAX_CHANNEL_PAGES: Final = 5
+"""Pages of users.conversations read for the Home tab (200 channels each)."""
+CHANNELS_PAGE: Final = 200
+WATCHED_PATIENCE: Final = 4.0
+"""Seconds the Home tab waits for the subscriptions of the user's channels before it shows without them."""
+EVENTS_READ: Final = 20
+"""A registry's newest events read to find each subscription's last one."""
+EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+NEEDS: Final = Needs(bot_events=("app_home_opened",), scopes=("chat:write", "channels:read", "groups:read"))
+"""The Home tab's event; views.publish/open/update need no scope beyond the bot's, posts need chat:write,
+users.conversations (the user's channels, for their subscriptions) channels:read and groups:read."""
 
 
 def audit(action: str, user: str | None, ref: str, outcome: str) -> None:
@@ -73,45 +87,78 @@ def audit(action: str, user: str | None, ref: str, outcome: str) -> None:
     logger.info(HOME_LINE, fields, extra=fields)
 
 
-def read_ref(value: object, services: Services) -> RegistryRef | None:
-    """The registry an option or a button carries (the API registry_ref), or None."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return parse_scope(value, services.scope)
-    except InvalidScope:
-        return None
-
-
 # --- App Home -------------------------------------------------------------------------------------------
 
 
-async def recent_refs(user: str, services: Services) -> list[RegistryRef]:
-    """The user's recent registry lookups, newest first; none when the store cannot be read."""
-    try:
-        async with services.store.transaction() as tx:
-            records = await tx.lookups.for_user(user, limit=MAX_RECENT)
-    except Exception as exc:  # the Home tab still shows, without its recent list
-        logger.warning("home: recent lookups unavailable error=%s", type(exc).__name__)
-        return []
-    refs = [read_ref(record.ref, services) for record in records if record.kind == "registry"]
-    return [ref for ref in refs if ref is not None]
+async def user_channels(user: str, client: AsyncWebClient) -> list[str]:
+    """The public and private channels `user` is in (users.conversations, at most five pages)."""
+    channels: list[str] = []
+    cursor: str | None = None
+    for _ in range(MAX_CHANNEL_PAGES):
+        page = await client.users_conversations(
+            user=user,
+            types="public_channel,private_channel",
+            exclude_archived=True,
+            limit=CHANNELS_PAGE,
+            cursor=cursor,
+        )
+        found = page.get("channels")
+        for channel in found if isinstance(found, list) else []:
+            channel_id = channel.get("id") if isinstance(channel, dict) else None
+            if isinstance(channel_id, str):
+                channels.append(channel_id)
+        metadata = page.get("response_metadata")
+        cursor = metadata.get("next_cursor") if isinstance(metadata, dict) else None
+        if not cursor:
+            break
+    return channels
 
 
-async def remember(user: str | None, ref: RegistryRef, services: Services) -> None:
-    """Put a lookup at the top of the user's recent list; a store failure only logs."""
-    if user is None:
-        return
+async def watched_by(user: str, client: AsyncWebClient, services: Services) -> list[Watched] | None:
+    """The active subscriptions of the channels `user` is in, each with the last event it would have
+    posted; None when Slack or the store does not answer (the Home tab shows without them)."""
     try:
-        async with services.store.transaction() as tx:
-            await tx.lookups.record(user=user, kind="registry", ref=ref.path, at=datetime.now(UTC))
-    except Exception as exc:
-        logger.warning("home: lookup not remembered error=%s", type(exc).__name__)
+        async with asyncio.timeout(WATCHED_PATIENCE):
+            channels = await user_channels(user, client)
+            if not channels:
+                return []
+            async with services.store.transaction() as tx:
+                found = await tx.subscriptions.for_channels(channels, limit=MAX_WATCHED + 500)
+                newest = {
+                    registry: await tx.events.timeline(registry, since=EPOCH, limit=EVENTS_READ)
+                    for registry in dict.fromkeys(s.registry for s in found[:MAX_WATCHED])
+                }
+    except Exception as exc:  # Slack or the store failing: the tab without the section
+        audit("subscriptions", user, "", type(exc).__name__)
+        return None
+    watched: list[Watched] = []
+    for subscription in found:
+        ref = read_registry(subscription.registry, services)
+        if ref is None:
+            continue
+        last = next(
+            (
+                e
+                for e in newest.get(subscription.registry, [])
+                if subscription.matches(e.artifact, e.version, e.trigger)
+            ),
+            None,
+        )
+        wanted = Filter(
+            artifact_glob=subscription.artifact_glob,
+            tag_glob=subscription.tag_glob,
+            pushes=subscription.pushes,
+            deletes=subscription.deletes,
+        )
+        event = None if last is None else LastEvent(last.trigger, last.artifact, last.version, last.at)
+        watched.append(Watched(subscription.channel, ref, wanted.shown, wanted.events, event))
+    return watched
 
 
 async def publish_home(user: str, client: AsyncWebClient, services: Services) -> None:
     """Draw the user's Home tab (views.publish)."""
-    view = home_tab(await recent_refs(user, services), COMMANDS)
+    lookups, watched = await asyncio.gather(recent(user, services), watched_by(user, client, services))
+    view = home_tab(lookups, COMMANDS, watched)
     await client.views_publish(user_id=user, view=view)
     audit("publish", user, "", "ok")
 
@@ -133,16 +180,15 @@ async def search(value: object, services: Services, asker: Asker) -> list[dict[s
     return options
 
 
-async def open_privately(ref: RegistryRef, client: AsyncWebClient, services: Services, asker: Asker) -> None:
-    """The registry's card in the user's DM with the bot (the channel id of a DM is the user id)."""
+async def open_privately(target: Target, client: AsyncWebClient, services: Services, asker: Asker) -> None:
+    """The card of a registry, artifact or version in the user's DM with the bot (the channel id of a DM
+    is the user id); the Home tab then shows it first among the recent lookups."""
     if asker.user is None:
         return
-    card = CardOptions.for_asker(asker.user, public=False)
-    answer = await look_up(ref, services.deps, surface="home", asker=asker, card=card)
+    answer = await run_task(task_for(target), services, asker, surface="home")
     await client.chat_postMessage(channel=asker.user, **answer.reply.as_kwargs())
-    audit("open", asker.user, ref.path, "ok" if answer.ok else "error")
+    audit("open", asker.user, target.path, "ok" if answer.ok else "error")
     if answer.ok:
-        await remember(asker.user, ref, services)
         await publish_home(asker.user, client, services)
 
 
@@ -190,7 +236,7 @@ async def handle_look_up_shortcut(body: dict[str, Any], services: Services, aske
         return
     answers: Sequence[Answer] = await asyncio.gather(
         *(
-            task_for(ref).run(services.deps, asker, surface="shortcut")
+            run_task(task_for(ref), services, asker, surface="shortcut")
             for _, ref in links[:MAX_SHORTCUT_CARDS]
         )
     )
@@ -229,20 +275,18 @@ def chosen_value(view: dict[str, Any], action_id: str, key: str) -> object:
 async def submit_find(ack: AsyncAck, body: dict[str, Any], services: Services, asker: Asker) -> None:
     """The modal's Show: the card in the modal (with Share), or the problem under the search box."""
     view = _dict(body.get("view"))
-    ref = read_ref(chosen_value(view, ACTION_MODAL_FIND, "selected_option"), services)
+    ref = read_registry(chosen_value(view, ACTION_MODAL_FIND, "selected_option"), services)
     if ref is None:
         await ack(response_action="errors", errors={FIND_BLOCK: "Pick a registry from the list."})
         audit("find", asker.user, "", "no-choice")
         return
-    card = CardOptions.for_asker(asker.user, public=False)
-    answer = await look_up(ref, services.deps, surface="modal", asker=asker, card=card)
+    answer = await run_task(Lookup(ref), services, asker, surface="modal")
     if not answer.ok:
         await ack(response_action="errors", errors={FIND_BLOCK: answer.reply.text[:150]})
         audit("find", asker.user, ref.path, "error")
         return
     await ack(response_action="update", view=card_modal(answer.reply.blocks, ref))
     audit("find", asker.user, ref.path, "ok")
-    await remember(asker.user, ref, services)
 
 
 async def share_from_modal(
@@ -250,7 +294,7 @@ async def share_from_modal(
 ) -> None:
     """Share: the card posted in the chosen channel, and a note in the modal saying how it went."""
     view = _dict(body.get("view"))
-    ref = read_ref(view.get("private_metadata"), services)
+    ref = read_registry(view.get("private_metadata"), services)
     channel = chosen_value(view, ACTION_MODAL_CHANNEL, "selected_conversation")
     found = view.get("blocks")
     blocks: list[dict[str, Any]] = found if isinstance(found, list) else []
@@ -305,12 +349,15 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         await ack()
         picked = action.get("selected_option")
-        ref = read_ref(picked.get("value") if isinstance(picked, dict) else action.get("value"), services)
+        target = read_target(
+            picked.get("value") if isinstance(picked, dict) else action.get("value"), services
+        )
         asker = Asker.from_context(context)
-        if ref is None:
+        if target is None:
             audit("open", asker.user, "", "stale")
             return
-        services.background.spawn(open_privately(ref, client, services, asker), body=body, name="home_open")
+        work = open_privately(target, client, services, asker)
+        services.background.spawn(work, body=body, name="home_open")
 
     async def on_look_up_shortcut(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()

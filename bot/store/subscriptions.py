@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import func, select, update
 
 from bot.store.base import Repository, to_record
 from bot.store.models import Subscription
 from bot.store.records import SubscriptionRecord
+
+CHANNELS_PER_QUERY: Final = 500
+"""Channel ids in one IN list (SQLite's old limit is 999 parameters)."""
 
 
 class Subscriptions(Repository):
@@ -65,6 +70,25 @@ class Subscriptions(Repository):
             .order_by(Subscription.id)
         )
         return [to_record(SubscriptionRecord, row) for row in rows]
+
+    async def for_channels(self, channels: Sequence[str], *, limit: int = 500) -> list[SubscriptionRecord]:
+        """The active subscriptions of any of `channels`, by channel then oldest first; at most `limit`."""
+        found: list[SubscriptionRecord] = []
+        wanted = list(dict.fromkeys(channels))
+        for start in range(0, len(wanted), CHANNELS_PER_QUERY):
+            rows = await self.session.scalars(
+                select(Subscription)
+                .where(
+                    Subscription.channel.in_(wanted[start : start + CHANNELS_PER_QUERY]),
+                    Subscription.active.is_(True),
+                )
+                .order_by(Subscription.channel, Subscription.id)
+                .limit(limit - len(found))
+            )
+            found += [to_record(SubscriptionRecord, row) for row in rows]
+            if len(found) >= limit:
+                break
+        return found
 
     async def for_registry(self, registry: str) -> list[SubscriptionRecord]:
         """Every channel's active subscriptions to `registry`, oldest first."""

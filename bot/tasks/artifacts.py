@@ -132,7 +132,7 @@ class ArtifactLookup:
         if not summary.package_type:
             summary = summary.model_copy(update={"package_type": registry.package_type})
         reply = artifact_card(self.ref, summary, versions, **_drawn(deps, asker, self.public))
-        return Answer(reply=reply, ok=True, public=self.public)
+        return Answer(reply=reply, ok=True, public=self.public, card_of=self.ref)
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ class VersionLookup:
         except HarnessError as exc:
             return Answer(reply=error_reply(exc), ok=False)
         reply = version_card(ref, facts, **_drawn(deps, asker, self.public))
-        return Answer(reply=reply, ok=True, public=self.public)
+        return Answer(reply=reply, ok=True, public=self.public, card_of=self.ref)
 
     async def _missing_or(self, exc: HarnessStatusError, lookups: ArtifactLookups) -> Answer:
         artifact = self.ref.artifact
