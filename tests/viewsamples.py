@@ -17,6 +17,7 @@ import inspect
 import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -24,9 +25,9 @@ import bot.cards
 from bot.cards import CardOptions, registry_card
 from bot.cards import blocks as writers
 from bot.cards.blocks import Block, section
-from bot.cards.home import card_modal, modal_note
+from bot.cards.home import LastEvent, Watched, card_modal, modal_note
 from bot.commands import COMMANDS
-from bot.refs import RegistryRef
+from bot.refs import ArtifactRef, RegistryRef, Target, VersionRef
 from tests.cardcheck import UI, load
 
 VIEW_WRITERS: Final = frozenset(name for name in vars(writers) if name.endswith("_view"))
@@ -58,6 +59,16 @@ def _card(fixture: str) -> list[Block]:
     return list(registry_card(load(fixture), _ref(), ui_base=UI, options=CardOptions()).blocks)
 
 
+def _targets(ref: RegistryRef) -> list[Target]:
+    artifact = ArtifactRef(ref, "payments-api")
+    return [ref, artifact, VersionRef(artifact, version="1.4.2")]
+
+
+def _watched(ref: RegistryRef, channel: str) -> Watched:
+    last = LastEvent("pushed", "payments-api", "1.4.2", datetime(2026, 12, 7, tzinfo=UTC))
+    return Watched(channel, ref, "payments-*:1.*", "pushes and deletes", last)
+
+
 SAMPLES: Final[dict[str, tuple[Callable[[], Any], Callable[[], Any]]]] = {
     # annotation: (ordinary, hostile)
     "str": (lambda: "C07INCIDNT", lambda: HOSTILE_TEXT),
@@ -74,6 +85,15 @@ SAMPLES: Final[dict[str, tuple[Callable[[], Any], Callable[[], Any]]]] = {
         lambda: _card("virtual"),
         lambda: _card("hostile") + [section(f"{HOSTILE_TEXT} {i}") for i in range(120)],
     ),
+    "Sequence[Target]": (
+        lambda: _targets(_ref()),
+        lambda: [t for r in _hostile_refs(100) for t in _targets(r)],
+    ),
+    "Sequence[Watched] | None": (
+        lambda: [_watched(_ref(), "C07INCIDNT")],
+        lambda: [_watched(r, HOSTILE_TEXT) for r in _hostile_refs(300)],
+    ),
+    "RegistryRef | None": (_ref, lambda: _hostile_refs(1)[0]),
     "Sequence[str]": (lambda: ["docker-prod"], lambda: [HOSTILE_TEXT] * 300),
     "Mapping[str, str]": (lambda: {"registry": "Pick a registry."}, lambda: {HOSTILE_TEXT: HOSTILE_TEXT}),
 }
