@@ -21,7 +21,9 @@ from bot import startup
 from bot.harness.client import USER_AGENT, HarnessClient
 from bot.harness.errors import Forbidden, HarnessError, HarnessUnavailable, NotFound, Unauthorized
 from bot.parsing import InvalidScope, ScopeContext, parse_scope
+from bot.posting.health import reach_public_url, webhook_findings
 from bot.settings import Mode, Settings, SettingsError, load_settings, mask_url
+from bot.store import Store
 
 REQUIRED_SCOPES: Final = frozenset(
     {
@@ -74,7 +76,43 @@ async def run_checks(settings: Settings, registry: str | None = None) -> list[Ch
     checks.extend(await _slack_checks(settings))
     checks.append(await _harness_check(settings, registry))
     checks.append(await _ui_check(settings))
+    checks.extend(await _subscription_checks(settings))
     return checks
+
+
+async def _subscription_checks(settings: Settings) -> list[Check]:
+    """The database (reached, schema current), PUBLIC_URL reached from here, and each stored webhook as
+    Harness has it (exists, enabled, its last delivery)."""
+    where = mask_url(settings.database_url.get_secret_value())
+    store = Store.from_url(settings.database_url.get_secret_value())
+    try:
+        try:
+            problem = await store.ping()
+        except Exception as exc:  # the driver's own error: its text may hold the URL, so only its type
+            fix = "check DATABASE_URL and that the database server is up"
+            return [Check("database", False, f"{where} unreachable ({type(exc).__name__})", fix)]
+        # The bot migrates at start, so a schema behind ours is news, not a failure.
+        state = f"{problem} (or start the bot: it migrates first)" if problem else "schema current"
+        checks = [Check("database", True, f"{store.backend} at {where}, {state}")]
+        if not settings.public_url:
+            checks.append(Check("PUBLIC_URL", True, "not set: /har subscribe says so (no subscriptions)"))
+            return checks
+        reach = await reach_public_url(settings.public_url)
+        checks.append(Check(reach.name, reach.ok, reach.detail, reach.fix))
+        if problem:
+            return checks  # no webhooks to read before the schema is there
+        key = settings.harness_api_key.get_secret_value() if settings.harness_api_key else ""
+        harness = HarnessClient(
+            base_url=settings.harness_base_url, api_key=key, timeout=settings.harness_timeout
+        )
+        try:
+            findings = await webhook_findings(store, harness)
+        finally:
+            await harness.aclose()
+        checks.extend(Check(f.name, f.ok, f.detail, f.fix) for f in findings)
+        return checks
+    finally:
+        await store.aclose()
 
 
 def _settings_check(settings: Settings) -> Check:

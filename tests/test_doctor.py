@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from bot.doctor import REQUIRED_SCOPES, Check, run_checks
+from bot.store import Store
 from devtools.harness import Canned, HarnessStandIn, error_body
 from devtools.slack import DEFAULT_SCOPES, SlackStandIn
 from tests.conftest import APP_TOKEN, BOT_TOKEN, HARNESS_KEY, SECRETS, SIGNING_SECRET, make_settings
@@ -59,9 +60,13 @@ def text_of(checks: list[Check]) -> str:
 
 
 async def test_every_check_passes_against_healthy_stand_ins(
-    checking_slack: SlackStandIn, healthy: HarnessStandIn
+    checking_slack: SlackStandIn, healthy: HarnessStandIn, tmp_path: Path
 ) -> None:
-    checks = await run_checks(settings_for(checking_slack, healthy))
+    database = f"sqlite+aiosqlite:///{tmp_path / 'harbot.db'}"
+    migrated = Store.from_url(database)
+    await migrated.start()
+    await migrated.aclose()
+    checks = await run_checks(settings_for(checking_slack, healthy, database_url=database))
     assert failed(checks) == []
     assert [check.name for check in checks] == [
         "settings",
@@ -71,8 +76,11 @@ async def test_every_check_passes_against_healthy_stand_ins(
         "Slack signing secret",
         "Harness key",
         "Harness UI",
+        "database",
+        "PUBLIC_URL",
     ]
     assert "@harbot in workspace harbot test (T1)" in text_of(checks)
+    assert "schema current" in text_of(checks)
     (listed,) = [call for call in healthy.requests if call.path == LIST_CALL]
     assert listed.headers["x-api-key"] == HARNESS_KEY
 
@@ -204,7 +212,7 @@ async def test_doctor_command_exits_0_when_all_pass_and_prints_no_secret(
     code, out, err = await run_doctor(doctor_env(checking_slack, healthy))
     assert code == 0, out + err
     assert "✗" not in out
-    assert out.count("✓") == 7
+    assert out.count("✓") == 9
     for secret in SECRETS:
         assert secret not in out + err
 
@@ -226,3 +234,17 @@ async def test_doctor_command_reports_bad_settings_as_a_failed_check(tmp_path: P
     assert code == 1
     assert out.startswith("✗ settings")
     assert "PORT='abc'" in out
+
+
+async def test_an_unreachable_public_url_and_database_are_named(
+    checking_slack: SlackStandIn, healthy: HarnessStandIn
+) -> None:
+    checks = await run_checks(settings_for(checking_slack, healthy, public_url=closed_url()))
+    assert failed(checks) == ["PUBLIC_URL"]
+    assert "schema is at revision none" in text_of(checks)  # an empty database: the bot migrates at start
+    assert "fix: check PUBLIC_URL" in text_of(checks)
+    closed = closed_url().replace("http://", "postgresql+asyncpg://harbot:hunter2@") + "/harbot"
+    checks = await run_checks(settings_for(checking_slack, healthy, database_url=closed))
+    assert failed(checks) == ["database"]
+    assert "fix: check DATABASE_URL" in text_of(checks)
+    assert "hunter2" not in text_of(checks)
