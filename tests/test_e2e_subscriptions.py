@@ -1,0 +1,84 @@
+"""Subscriptions end to end: the real app on loopback, `/har subscribe` as Slack sends it, the sandbox
+Harness making its webhook and delivering a push to the bot's own route, the poster posting to the Slack
+stand-in, and the posted message's Version card button answering with the version's card."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from bot.cards.changes import ACTION_VERSION
+from devtools.harness import HarnessStandIn
+from devtools.registries import ACCOUNT, API_KEY
+from devtools.slack import SlackStandIn, arguments
+from tests.conftest import serve_bot, stop_bot
+from tests.watching_support import REF, sqlite_url
+
+PUBLIC = "https://harbot.example.com"
+
+
+def click(action: dict[str, object], response_url: str) -> str:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": "U2", "team_id": "T1"},
+        "api_app_id": "A1",
+        "channel": {"id": "C123"},
+        "container": {"type": "message", "channel_id": "C123", "message_ts": "1.1"},
+        "response_url": response_url,
+        "actions": [action],
+    }
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+@pytest.mark.slow
+async def test_a_push_reaches_the_subscribed_channel_once_and_its_button_opens_the_version(
+    sandbox: HarnessStandIn, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    bot, runner = await serve_bot(
+        slack,
+        sandbox,
+        harness_api_key=API_KEY,
+        harness_account_id=ACCOUNT,
+        public_url=PUBLIC,
+        database_url=sqlite_url(tmp_path),
+    )
+    try:
+        status, _ = await bot.command(f"subscribe {REF.short}/checkout-*")
+        assert status == 200
+        (answer,) = await slack.wait_response("1")
+        assert "will hear about pushes and deletes" in json.dumps(answer.json())
+        (hook,) = sandbox.webhooks.of(REF.path)
+        # PUBLIC_URL is the tunnel in front of the bot: here, the bot's own loopback address.
+        hook.body["url"] = str(hook.body["url"]).replace(PUBLIC, bot.url)
+        for _ in range(2):  # Harness retrying the same delivery: one event, one post
+            (execution,) = await sandbox.webhooks.push(REF.path, "checkout-api", "2.14.0")
+            assert execution["result"] == "SUCCESS"
+        await sandbox.webhooks.push(REF.path, "other-thing", "9")  # not matched by checkout-*
+        (posted,) = await slack.wait_api("chat.postMessage")
+        sent = arguments(posted)
+        assert sent is not None
+        assert sent["channel"] == "C123"
+        assert "checkout-api:2.14.0" in json.dumps(sent)
+        assert "Alice" in json.dumps(sent)
+        await asyncio.sleep(1.5)  # a second post would be due by now: at most one a second per channel
+        assert len(slack.api_calls("chat.postMessage")) == 1
+        (button,) = [
+            element
+            for block in sent["blocks"]
+            if block["type"] == "actions"
+            for element in block["elements"]
+            if element.get("action_id") == ACTION_VERSION
+        ]
+        status, _ = await bot.post(click(button, slack.response_url("2")))
+        assert status == 200
+        (card,) = await slack.wait_response("2")
+        shown = card.json()
+        assert shown.get("response_type") == "ephemeral"
+        assert "sha256:" in json.dumps(shown), "the version card, with its digest"
+    finally:
+        await stop_bot(bot, runner)
