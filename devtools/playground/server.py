@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from typing import Any, Final
 
 from aiohttp import web
@@ -41,8 +42,12 @@ SLACK_ALLOW_LISTS: Final = ("allowed_slack_teams", "allowed_slack_channels", "al
 set for the real workspace would only lock the playground out. Harness scope lists still apply."""
 
 
-def bot_settings(env: Settings, slack: PlaygroundSlack, sandbox: HarnessStandIn | None) -> Settings:
-    """The app's settings: the environment's, with the playground's Slack (and sandbox Harness) in."""
+def bot_settings(
+    env: Settings, slack: PlaygroundSlack, sandbox: HarnessStandIn | None, *, app_url: str | None = None
+) -> Settings:
+    """The app's settings: the environment's, with the playground's Slack (and sandbox Harness) in; the
+    app's own address as PUBLIC_URL unless one is set, so subscribing works and the sandbox's webhooks
+    deliver to the app (a loopback PUBLIC_URL: the bot warns, as it should)."""
     update: dict[str, Any] = {
         "slack_bot_token": SecretStr(slack.token),
         "slack_signing_secret": SecretStr(slack.signing_secret),
@@ -51,6 +56,8 @@ def bot_settings(env: Settings, slack: PlaygroundSlack, sandbox: HarnessStandIn 
         "host": LOOPBACK,
         **{name: () for name in SLACK_ALLOW_LISTS if name in Settings.model_fields},
     }
+    if app_url is not None and env.public_url is None:
+        update["public_url"] = app_url
     if sandbox is not None:
         update |= {
             "harness_base_url": sandbox.base_url,
@@ -85,11 +92,14 @@ class Playground:
     async def __aexit__(self, *_: object) -> None:
         await self.stop()
 
-    async def _serve(self, app: web.Application, port: int, **options: Any) -> int:
+    async def _serve(
+        self, app: web.Application, port: int, *, sock: socket.socket | None = None, **options: Any
+    ) -> int:
         runner = web.AppRunner(app, access_log=None, **options)
         await runner.setup()
         self._runners.append(runner)
-        await web.TCPSite(runner, LOOPBACK, port).start()
+        site = web.SockSite(runner, sock) if sock is not None else web.TCPSite(runner, LOOPBACK, port)
+        await site.start()
         address: tuple[str, int] = runner.addresses[0]
         return address[1]
 
@@ -108,10 +118,13 @@ class Playground:
             # A long poll still waiting at shutdown is simply dropped.
             self.port = await self._serve(page, self.port, shutdown_timeout=1.0, handler_cancellation=True)
             self.slack.port = self.port
-            self.settings = bot_settings(self.env, self.slack, self.sandbox)
+            # The app's socket first: its address is the app's PUBLIC_URL.
+            listening = socket.create_server((LOOPBACK, 0))
+            app_url = f"http://{LOOPBACK}:{listening.getsockname()[1]}"
+            self.settings = bot_settings(self.env, self.slack, self.sandbox, app_url=app_url)
             services = build_services(self.settings)
-            app_port = await self._serve(build_web_app(services), 0)
-            self.slack.app_url = f"http://{LOOPBACK}:{app_port}"
+            await self._serve(build_web_app(services), 0, sock=listening)
+            self.slack.app_url = app_url
         except BaseException:
             await self.stop()
             raise

@@ -30,6 +30,7 @@ def playground_env(**overrides: Any) -> Settings:
         "harness_default_project": None,
         "harness_ui_url": "https://app.harness.io",
         "harness_timeout": FAST_TIMEOUT,
+        "database_url": "sqlite+aiosqlite:///:memory:",  # never a harbot.db in the working directory
         **overrides,
     }
     return Settings(_env_file=None, **values)

@@ -7,9 +7,11 @@ import pytest
 from aiohttp import web
 
 from devtools.playground import Playground
+from devtools.playground.workspace import CHANNEL
 from devtools.registries import API_KEY
 from devtools.server import Server
-from tests.watching_support import VIRTUAL
+from tests.playground.conftest import bot_text, from_bot, wait_for_message
+from tests.watching_support import REF, VIRTUAL
 
 pytestmark = pytest.mark.slow  # the whole playground on loopback
 
@@ -80,3 +82,19 @@ async def test_a_push_with_nonsense_is_refused(playground: Playground) -> None:
         playground, registry=VIRTUAL.ref, artifact="", version="1", trigger="artifact_created"
     )
     assert status == 400
+
+
+async def test_a_channel_subscribed_in_the_playground_hears_of_a_push(playground: Playground) -> None:
+    await playground.slack_side().send(CHANNEL, f"/har subscribe {REF.short}")
+    said = await wait_for_message(
+        playground, CHANNEL, lambda m: from_bot(m) and "will hear about" in bot_text(m), what="subscribed"
+    )
+    assert not said.ephemeral
+    status, answer = await push(
+        playground, registry=VIRTUAL.ref, artifact="checkout-api", version="7.7.7", trigger="artifact_created"
+    )
+    assert (status, answer["delivered"]) == (200, ["SUCCESS"])
+    posted = await wait_for_message(
+        playground, CHANNEL, lambda m: from_bot(m) and "7.7.7" in bot_text(m), what="the push posted"
+    )
+    assert posted.via == "chat.postMessage"
