@@ -53,6 +53,7 @@ def bot_env(slack_api_url: str, **values: str) -> dict[str, str]:
         "SLACK_API_URL": slack_api_url,
         "HOST": "127.0.0.1",
         "PORT": str(free_port()),
+        "DATABASE_URL": "sqlite+aiosqlite:///:memory:",  # never a harbot.db in the working directory
     }
     env.update(values)
     return env
@@ -132,14 +133,17 @@ async def test_a_busy_port_is_one_line_naming_port(checking_slack: SlackStandIn)
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        ended = await run_to_end(bot_env(checking_slack.api_url, PORT=str(port)))
+        # At WARNING, so the one INFO line before the port is tried (the schema migrated) stays out.
+        ended = await run_to_end(bot_env(checking_slack.api_url, PORT=str(port), LOG_LEVEL="WARNING"))
     assert_one_friendly_stop(ended, "PORT")
     assert ended.err.strip().count("\n") == 0
     assert f"PORT={port}" in ended.err
 
 
 async def test_an_unresolvable_host_is_one_line_naming_host(checking_slack: SlackStandIn) -> None:
-    ended = await run_to_end(bot_env(checking_slack.api_url, HOST="no-such-host.invalid"))
+    ended = await run_to_end(
+        bot_env(checking_slack.api_url, HOST="no-such-host.invalid", LOG_LEVEL="WARNING")
+    )
     assert_one_friendly_stop(ended, "HOST")
     assert ended.err.strip().count("\n") == 0
 

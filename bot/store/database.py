@@ -16,7 +16,7 @@ from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +32,18 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database in ("", ":memory:"):
-            # One connection holds the database (tests): it lives as long as the engine.
-            engine = create_async_engine(parsed, poolclass=StaticPool, hide_parameters=True)
+            # One connection holds the database (tests): it lives as long as the engine, and one session
+            # at a time checks it out (a queue of one), so concurrent transactions wait their turn
+            # rather than interleave on the shared connection.
+            engine = create_async_engine(
+                parsed,
+                poolclass=AsyncAdaptedQueuePool,
+                pool_size=1,
+                max_overflow=0,
+                pool_recycle=-1,
+                pool_timeout=BUSY_TIMEOUT_MS / 1000,
+                hide_parameters=True,
+            )
         else:
             if not database.startswith("file:"):
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
