@@ -2,7 +2,7 @@
 
 Each delivery is distinct (another version), authenticated with its webhook token and signed with the
 HMAC secret, so the receiver does all of its work: token, signature, shape, one transaction storing the
-delivery, its event and its posts (the outbox, as the bot wires it: on_event=queue_posts). The same
+delivery, its event and its posts (the outbox, as the bot wires it: on_events=queue_all). The same
 burst then goes to a bare aiohttp receiver (read the body, answer 200)
 in the same run, for the ratio. Prints each one's p50/p99/max seconds to acknowledge, and checks that
 every delivery was acknowledged 200 and every event stored. The burst is sent from a child process (its
@@ -25,7 +25,7 @@ from typing import Any, Final
 import aiohttp
 from aiohttp import web
 
-from bot.posting.fanout import queue_posts
+from bot.posting.fanout import queue_all
 from bot.store import Store
 from bot.webhooks.receiver import TOKEN_HEADER, Receiver, sign, webhook_app
 
@@ -146,7 +146,7 @@ async def run(count: int, database_url: str | None) -> int:
 
         harbot = await measure(
             f"harbot ({store.backend})",
-            webhook_app(Receiver(store, secret=SECRET, on_event=queue_posts)),
+            webhook_app(Receiver(store, secret=SECRET, on_events=queue_all)),
             count,
             count_events,
         )

@@ -14,7 +14,7 @@ from bot.harness.searches import RegistrySearches
 from bot.harness.versions import ArtifactLookups
 from bot.logs import install_redaction
 from bot.parsing import ScopeContext
-from bot.posting.fanout import queue_posts
+from bot.posting.fanout import queue_all
 from bot.posting.service import PostingService
 from bot.settings import Settings
 from bot.slack.connection import SlackConnection
@@ -103,7 +103,7 @@ def build_services(
     access = AccessPolicy.from_settings(settings)
     store = store or Store.from_url(settings.database_url.get_secret_value())
     secret = settings.harness_webhook_secret
-    receiver = Receiver(store, secret=secret.get_secret_value() if secret else None, on_event=queue_posts)
+    receiver = Receiver(store, secret=secret.get_secret_value() if secret else None, on_events=queue_all)
     posting = None
     if bot_token:
         posting = PostingService(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
@@ -10,7 +11,7 @@ from bot.cards.changes import Change
 from bot.refs import RegistryRef, ref_from_path
 
 if TYPE_CHECKING:
-    from bot.store import EventRecord, Transaction
+    from bot.store import EventRecord, SubscriptionRecord, Transaction
 
 BURST_WINDOW: Final = 300
 """Seconds: versions of one artifact pushed (or deleted) within the same window share one message."""
@@ -27,22 +28,32 @@ def group_key(channel: str, event: EventRecord, *, window: int = BURST_WINDOW) -
 async def queue_posts(tx: Transaction, event: EventRecord, now: datetime) -> int:
     """Queue the event for every channel with an active subscription that wants it; how many were queued
     (a channel already holding it, from a repeated delivery, is skipped by the outbox's unique key)."""
+    return await queue_all(tx, [event], now)
+
+
+async def queue_all(tx: Transaction, events: Sequence[EventRecord], now: datetime) -> int:
+    """`queue_posts` for many events (a burst stored in one transaction): each registry's subscriptions
+    are read once, not once per event."""
     queued = 0
-    seen: set[str] = set()
-    for subscription in await tx.subscriptions.for_registry(event.registry):
-        if subscription.channel in seen or not subscription.matches(
-            event.artifact, event.version, event.trigger
-        ):
-            continue
-        seen.add(subscription.channel)
-        post = await tx.posts.add(
-            channel=subscription.channel,
-            event_id=event.id,
-            at=now,
-            subscription_id=subscription.id,
-            group_key=group_key(subscription.channel, event),
-        )
-        queued += post is not None
+    subscriptions: dict[str, list[SubscriptionRecord]] = {}
+    for event in events:
+        if event.registry not in subscriptions:
+            subscriptions[event.registry] = await tx.subscriptions.for_registry(event.registry)
+        seen: set[str] = set()
+        for subscription in subscriptions[event.registry]:
+            if subscription.channel in seen or not subscription.matches(
+                event.artifact, event.version, event.trigger
+            ):
+                continue
+            seen.add(subscription.channel)
+            post = await tx.posts.add(
+                channel=subscription.channel,
+                event_id=event.id,
+                at=now,
+                subscription_id=subscription.id,
+                group_key=group_key(subscription.channel, event),
+            )
+            queued += post is not None
     return queued
 
 

@@ -12,7 +12,7 @@ In this order, each step refusing with one log line (never the body; `delivery_i
    the same webhook: Harness retrying or retriggering) is answered 200 and stored nothing new. When the
    database cannot be written the answer is 503, so Harness delivers again: nothing acknowledged is lost.
 
-Each new event is handed to `on_event` inside the storing transaction (bot.posting.fanout.queue_posts
+The new events are handed to `on_events` inside the storing transaction (bot.posting.fanout.queue_all
 fills the outbox there, so an acknowledged delivery always has its posts); after the commit `on_stored` is
 called (the poster wakes up and reads the outbox). `accept` and `seen` are the same path for catching up
 (bot.posting.catchup): bodies read back from Harness's executions, trusted already, stored marked late.
@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
@@ -40,8 +40,8 @@ from bot.webhooks.deliveries import ArtifactDelivery
 
 logger = logging.getLogger(__name__)
 
-OnEvent = Callable[[Transaction, EventRecord, datetime], Awaitable[object]]
-"""Called with each new event in the transaction that stores it (and its delivery)."""
+OnEvents = Callable[[Transaction, Sequence[EventRecord], datetime], Awaitable[object]]
+"""Called with the new events in the transaction that stores them (and their deliveries)."""
 
 WEBHOOK_ROUTE: Final = "/harness/webhooks/{identifier}"
 HEALTH_PATH: Final = "/healthz"
@@ -93,13 +93,13 @@ class Receiver:
         *,
         secret: str | None = None,
         on_stored: Callable[[], None] | None = None,
-        on_event: OnEvent | None = None,
+        on_events: OnEvents | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
         self.secret = secret.encode() if secret else None
         self.on_stored = on_stored
-        self.on_event = on_event
+        self.on_events = on_events
         self.clock = clock
         self._queue: list[_Item] = []
         self._writer: asyncio.Task[None] | None = None
@@ -199,9 +199,8 @@ class Receiver:
         return [entry if isinstance(entry, Refused) else entry[0].stored for entry in checked]
 
     async def _handed_on(self, tx: Transaction, events: list[EventRecord], now: datetime) -> None:
-        if self.on_event is not None:
-            for event in events:
-                await self.on_event(tx, event, now)
+        if self.on_events is not None and events:
+            await self.on_events(tx, events, now)
 
     async def accept(self, webhook: WebhookRecord, body: bytes, when: datetime) -> bool:
         """Store a body read back from the webhook's executions (trusted: Harness's own record), its event
