@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -16,23 +15,10 @@ from devtools.harness import HarnessStandIn
 from devtools.registries import ACCOUNT, API_KEY
 from devtools.slack import SlackStandIn, arguments
 from tests.conftest import serve_bot, stop_bot
+from tests.support import block_actions
 from tests.watching_support import REF, sqlite_url
 
 PUBLIC = "https://harbot.example.com"
-
-
-def click(action: dict[str, object], response_url: str) -> str:
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T1"},
-        "user": {"id": "U2", "team_id": "T1"},
-        "api_app_id": "A1",
-        "channel": {"id": "C123"},
-        "container": {"type": "message", "channel_id": "C123", "message_ts": "1.1"},
-        "response_url": response_url,
-        "actions": [action],
-    }
-    return urllib.parse.urlencode({"payload": json.dumps(payload)})
 
 
 @pytest.mark.slow
@@ -74,7 +60,10 @@ async def test_a_push_reaches_the_subscribed_channel_once_and_its_button_opens_t
             for element in block["elements"]
             if element.get("action_id") == ACTION_VERSION
         ]
-        status, _ = await bot.post(click(button, slack.response_url("2")))
+        clicked = block_actions(
+            ACTION_VERSION, button["value"], response_url=slack.response_url("2"), channel="C123"
+        )
+        status, _ = await bot.post(clicked)
         assert status == 200
         (card,) = await slack.wait_response("2")
         shown = card.json()

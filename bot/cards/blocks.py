@@ -128,17 +128,17 @@ def option(text: str, value: str) -> Block:
     return {"text": plain(fit(text, OPTION_TEXT_LIMIT)), "value": value}
 
 
+def _element(kind: str, action_id: str, placeholder: str) -> Block:
+    """What every input element of a view starts with: its type, action id and placeholder."""
+    return {"type": kind, "action_id": action_id, "placeholder": plain(fit(placeholder, PLACEHOLDER_LIMIT))}
+
+
 def external_select(
     action_id: str, placeholder: str, *, min_query_length: int = 1, initial: Block | None = None
 ) -> Block:
     """A select menu whose options the bot loads as the user types (an `options` request); `initial`
     (an `option`) is chosen already."""
-    element: Block = {
-        "type": "external_select",
-        "action_id": action_id,
-        "placeholder": plain(fit(placeholder, PLACEHOLDER_LIMIT)),
-        "min_query_length": min_query_length,
-    }
+    element = _element("external_select", action_id, placeholder) | {"min_query_length": min_query_length}
     if initial is not None:
         element["initial_option"] = initial
     return element
@@ -149,11 +149,7 @@ def conversations_select(
 ) -> Block:
     """A menu of the user's conversations (public and private channels, DMs); `channels_only` leaves DMs
     out, `initial` (a conversation id) is chosen already, else the conversation the view was opened in."""
-    element: Block = {
-        "type": "conversations_select",
-        "action_id": action_id,
-        "placeholder": plain(fit(placeholder, PLACEHOLDER_LIMIT)),
-    }
+    element = _element("conversations_select", action_id, placeholder)
     if channels_only:
         element["filter"] = {"include": ["public", "private"], "exclude_bot_users": True}
         element["default_to_current_conversation"] = True
@@ -164,11 +160,7 @@ def conversations_select(
 
 def text_input(action_id: str, placeholder: str, *, max_length: int | None = None) -> Block:
     """A one-line text box."""
-    element: Block = {
-        "type": "plain_text_input",
-        "action_id": action_id,
-        "placeholder": plain(fit(placeholder, PLACEHOLDER_LIMIT)),
-    }
+    element = _element("plain_text_input", action_id, placeholder)
     if max_length is not None:
         element["max_length"] = max_length
     return element
