@@ -16,6 +16,7 @@ from bot.logs import install_redaction
 from bot.parsing import ScopeContext
 from bot.posting.fanout import queue_all
 from bot.posting.service import PostingService
+from bot.redraws import Redraws
 from bot.settings import Settings
 from bot.slack.connection import SlackConnection
 from bot.slack.failures import handle_error
@@ -45,6 +46,8 @@ class Services:
     """The database (DATABASE_URL): one engine per process, migrated at start, closed at the end."""
     receiver: Receiver
     """POST /harness/webhooks/{identifier}, mounted by the HTTP server (and served on PORT in Socket Mode)."""
+    home: Redraws
+    """The Home tabs this process drew, drawn again when what they show changes (bot.listeners.home)."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     posting: PostingService | None = None
     """Subscriptions, the poster and catching up (bot.posting); None without a Slack bot token (the
@@ -63,6 +66,7 @@ class Services:
 
     async def aclose(self) -> None:
         """Give answers under way their grace period, then close Harness, Redis and Slack connections."""
+        self.home.close()
         await self.background.aclose()
         if self.posting is not None:
             await self.posting.aclose()
@@ -103,7 +107,14 @@ def build_services(
     access = AccessPolicy.from_settings(settings)
     store = store or Store.from_url(settings.database_url.get_secret_value())
     secret = settings.harness_webhook_secret
-    receiver = Receiver(store, secret=secret.get_secret_value() if secret else None, on_events=queue_all)
+    background = Background(handle_error)
+    home = Redraws(background)
+    receiver = Receiver(
+        store,
+        secret=secret.get_secret_value() if secret else None,
+        on_events=queue_all,
+        on_changed=lambda registries: home.changed(registries=registries),
+    )
     posting = None
     if bot_token:
         posting = PostingService(
@@ -123,7 +134,7 @@ def build_services(
         lookups=lookups,
         scope=scope,
         access=access,
-        background=Background(handle_error),
+        background=background,
         slack=SlackConnection(api_url=settings.slack_api_url, bot_token=bot_token),
         state=state,
         searches=searches,
@@ -138,5 +149,6 @@ def build_services(
         ),
         store=store,
         receiver=receiver,
+        home=home,
         posting=posting,
     )

@@ -31,11 +31,11 @@ from bot.commands import COMMANDS
 from bot.listeners.home import (
     handle_look_up_shortcut,
     open_privately,
-    publish_home,
     search,
     share_from_modal,
     submit_find,
 )
+from bot.listeners.home_tab import publish_home
 from bot.listeners.recent import recent
 from bot.refs import RegistryRef
 from bot.services import Services, build_services

@@ -45,7 +45,8 @@ from bot.commands import COMMANDS, SLASH, understand
 from bot.harness.client import HarnessClient
 from bot.listeners.commands import answer_command
 from bot.listeners.events import handle_direct_message, handle_mention
-from bot.listeners.home import open_privately, publish_home, search
+from bot.listeners.home import open_privately, search
+from bot.listeners.home_tab import publish_home
 from bot.listeners.recent import read_target, recent
 from bot.listeners.subscribe import open_subscribe, submit_subscribe
 from bot.refs import ArtifactRef, RegistryRef, VersionRef
@@ -463,6 +464,7 @@ async def test_a_user_subscribes_a_channel_from_the_home_tab_by_clicking(
         database_url=sqlite_url(tmp_path),
     )
     slack.memberships["U1"] = ["C1"]
+    bot.services.home.interval = 0.05  # the Home tab's redraw after the subscription, without waiting 5 s
     team, user = {"id": "T1"}, {"id": "U1", "team_id": "T1"}
     try:
         assert bot.services.posting is not None

@@ -83,6 +83,22 @@ async def test_ended_subscriptions_stop_counting(store: Store) -> None:
     assert revived
 
 
+async def test_the_subscriptions_of_many_channels_are_counted_past_one_in_list(store: Store) -> None:
+    channels = [f"C{i:04d}" for i in range(1_200)]  # three IN lists of 500
+    async with store.transaction() as tx:
+        for channel in channels:
+            await tx.subscriptions.add(channel=channel, registry=REF, created_by="U1", at=NOW)
+        await tx.subscriptions.add(channel="C0001", registry=REF, created_by="U1", at=NOW, tag_glob="1.*")
+        ended, _ = await tx.subscriptions.add(
+            channel="C0002", registry=REF, created_by="U1", at=NOW, tag_glob="2.*"
+        )
+        await tx.subscriptions.end(ended.id, at=NOW)
+        await tx.subscriptions.add(channel="CELSEWHERE", registry=REF, created_by="U1", at=NOW)
+    async with store.transaction() as tx:
+        assert await tx.subscriptions.count_for_channels([*channels, "C0001", "CNONE"]) == 1_201
+        assert await tx.subscriptions.count_for_channels([]) == 0
+
+
 async def test_subscription_globs_match_events(store: Store) -> None:
     async with store.transaction() as tx:
         sub, _ = await tx.subscriptions.add(

@@ -153,8 +153,9 @@ def _watched_line(item: Watched) -> str:
     return f"• {where}{SEP}{what}: {escape(item.events)}{SEP}{_last(item.last)}"
 
 
-def _watched(watched: Sequence[Watched] | None) -> list[Block]:
-    """The subscriptions of the user's channels (None: unavailable, so only the Subscribe button)."""
+def _watched(watched: Sequence[Watched] | None, total: int | None) -> list[Block]:
+    """The subscriptions of the user's channels (None: unavailable, so only the Subscribe button), out of
+    `total` (None: as many as given)."""
     subscribe = button(SUBSCRIBE_LABEL, ACTION_HOME_SUBSCRIBE)
     if watched is None:
         return [section("*Subscribe a channel* to hear about pushes and deletes there.", subscribe)]
@@ -166,23 +167,28 @@ def _watched(watched: Sequence[Watched] | None) -> list[Block]:
     lines = [_watched_line(item) for item in watched[:MAX_WATCHED]]
     for start in range(0, len(lines), WATCHED_PER_SECTION):
         blocks.append(section("\n".join(lines[start : start + WATCHED_PER_SECTION])))
-    if len(watched) > MAX_WATCHED:
-        more = len(watched) - MAX_WATCHED
+    more = (len(watched) if total is None else total) - len(lines)
+    if more > 0:
         blocks.append(context(f"and {more} more — {code(f'{SLASH_COMMAND} subscriptions')} in the channel"))
     return blocks
 
 
 def home_tab(
-    recent: Sequence[Target], commands: Sequence[HelpEntry], watched: Sequence[Watched] | None = None
+    recent: Sequence[Target],
+    commands: Sequence[HelpEntry],
+    watched: Sequence[Watched] | None = None,
+    *,
+    watched_total: int | None = None,
 ) -> Block:
     """The Home tab: search, recent lookups (at most ten, newest first), the subscriptions of the user's
-    channels (at most thirty, then "and N more"), the commands' short forms."""
+    channels (at most thirty, then "and N more" of `watched_total`, or of those given), the commands'
+    short forms."""
     blocks: list[Block] = [
         header(f"{BOT_NAME}: Harness artifact registries"),
         section("*Find a registry*: start typing its name.", search_box(ACTION_HOME_FIND)),
         *_recent(recent),
         divider(),
-        *_watched(watched),
+        *_watched(watched, watched_total),
     ]
     lines = [
         f"• {code(f'{SLASH_COMMAND} {entry.example or entry.usage}'.strip(), 200)} — {escape(entry.summary)}"

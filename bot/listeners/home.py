@@ -11,7 +11,6 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from slack_sdk.errors import SlackApiError
@@ -28,24 +27,19 @@ from bot.cards.home import (
     ACTION_MODAL_SHARE,
     FIND_BLOCK,
     FIND_CALLBACK,
-    MAX_WATCHED,
-    LastEvent,
-    Watched,
     card_modal,
     find_modal,
-    home_tab,
     modal_note,
     search_options,
 )
-from bot.commands import COMMANDS
 from bot.finding import visible_rows
 from bot.harness.errors import HarnessError
 from bot.harness.searches import ListQuery
+from bot.listeners.home_tab import audit, publish_home, refresh_home
 from bot.listeners.needs import Needs
-from bot.listeners.recent import read_registry, read_target, recent, run_task
+from bot.listeners.recent import read_registry, read_target, run_task
 from bot.names import BOT_HANDLE
 from bot.parsing import find_links
-from bot.parsing.globs import Filter
 from bot.refs import SpaceRef, Target
 from bot.tasks import Lookup
 from bot.tasks.targets import task_for
@@ -60,7 +54,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-HOME_LINE = "home action=%(action)s user=%(user)s ref=%(ref)s outcome=%(outcome)s"
 SHORTCUT_LOOK_UP: Final = "look_up_in_harness"
 SHORTCUT_FIND: Final = FIND_CALLBACK
 MAX_SHORTCUT_CARDS: Final = 5
@@ -68,99 +61,12 @@ OPTIONS_SIZE: Final = 20
 OPTIONS_PATIENCE: Final = 2.5
 """Seconds the search may take: Slack waits 3 for the options."""
 HOME_OPEN: Final = re.compile(rf"{ACTION_HOME_OPEN}_[0-9]{{1,2}}")
-MAX_CHANNEL_PAGES: Final = 5
-"""Pages of users.conversations read for the Home tab (200 channels each)."""
-CHANNELS_PAGE: Final = 200
-WATCHED_PATIENCE: Final = 4.0
-"""Seconds the Home tab waits for the subscriptions of the user's channels before it shows without them."""
-EVENTS_READ: Final = 20
-"""A registry's newest events read to find each subscription's last one."""
-EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 NEEDS: Final = Needs(bot_events=("app_home_opened",), scopes=("chat:write", "channels:read", "groups:read"))
 """The Home tab's event; views.publish/open/update need no scope beyond the bot's, posts need chat:write,
 users.conversations (the user's channels, for their subscriptions) channels:read and groups:read."""
 
 
-def audit(action: str, user: str | None, ref: str, outcome: str) -> None:
-    """One log line per action on these surfaces (plain text and, with LOG_FORMAT=json, keys)."""
-    fields = {"action": action, "user": user or "-", "ref": ref or "-", "outcome": outcome}
-    logger.info(HOME_LINE, fields, extra=fields)
-
-
 # --- App Home -------------------------------------------------------------------------------------------
-
-
-async def user_channels(user: str, client: AsyncWebClient) -> list[str]:
-    """The public and private channels `user` is in (users.conversations, at most five pages)."""
-    channels: list[str] = []
-    cursor: str | None = None
-    for _ in range(MAX_CHANNEL_PAGES):
-        page = await client.users_conversations(
-            user=user,
-            types="public_channel,private_channel",
-            exclude_archived=True,
-            limit=CHANNELS_PAGE,
-            cursor=cursor,
-        )
-        found = page.get("channels")
-        for channel in found if isinstance(found, list) else []:
-            channel_id = channel.get("id") if isinstance(channel, dict) else None
-            if isinstance(channel_id, str):
-                channels.append(channel_id)
-        metadata = page.get("response_metadata")
-        cursor = metadata.get("next_cursor") if isinstance(metadata, dict) else None
-        if not cursor:
-            break
-    return channels
-
-
-async def watched_by(user: str, client: AsyncWebClient, services: Services) -> list[Watched] | None:
-    """The active subscriptions of the channels `user` is in, each with the last event it would have
-    posted; None when Slack or the store does not answer (the Home tab shows without them)."""
-    try:
-        async with asyncio.timeout(WATCHED_PATIENCE):
-            channels = await user_channels(user, client)
-            if not channels:
-                return []
-            async with services.store.transaction() as tx:
-                found = await tx.subscriptions.for_channels(channels, limit=MAX_WATCHED + 500)
-                newest = {
-                    registry: await tx.events.timeline(registry, since=EPOCH, limit=EVENTS_READ)
-                    for registry in dict.fromkeys(s.registry for s in found[:MAX_WATCHED])
-                }
-    except Exception as exc:  # Slack or the store failing: the tab without the section
-        audit("subscriptions", user, "", type(exc).__name__)
-        return None
-    watched: list[Watched] = []
-    for subscription in found:
-        ref = read_registry(subscription.registry, services)
-        if ref is None:
-            continue
-        last = next(
-            (
-                e
-                for e in newest.get(subscription.registry, [])
-                if subscription.matches(e.artifact, e.version, e.trigger)
-            ),
-            None,
-        )
-        wanted = Filter(
-            artifact_glob=subscription.artifact_glob,
-            tag_glob=subscription.tag_glob,
-            pushes=subscription.pushes,
-            deletes=subscription.deletes,
-        )
-        event = None if last is None else LastEvent(last.trigger, last.artifact, last.version, last.at)
-        watched.append(Watched(subscription.channel, ref, wanted.shown, wanted.events, event))
-    return watched
-
-
-async def publish_home(user: str, client: AsyncWebClient, services: Services) -> None:
-    """Draw the user's Home tab (views.publish)."""
-    lookups, watched = await asyncio.gather(recent(user, services), watched_by(user, client, services))
-    view = home_tab(lookups, COMMANDS, watched)
-    await client.views_publish(user_id=user, view=view)
-    audit("publish", user, "", "ok")
 
 
 async def search(value: object, services: Services, asker: Asker) -> list[dict[str, Any]]:
@@ -189,7 +95,7 @@ async def open_privately(target: Target, client: AsyncWebClient, services: Servi
     await client.chat_postMessage(channel=asker.user, **answer.reply.as_kwargs())
     audit("open", asker.user, target.path, "ok" if answer.ok else "error")
     if answer.ok:
-        await publish_home(asker.user, client, services)
+        await refresh_home(asker.user, client, services)
 
 
 # --- The message shortcut -------------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 drew (a registry, an artifact or a version) in the asker's short list that the Home tab shows.
 
 Remembering never costs the answer: a store that fails or is slow is logged (a warning) and skipped.
+`run_task` also tells `services.home` (bot.redraws) what changed for the Home tabs this process drew: the
+asker's recent list, or the subscriptions of the asker's channel (every Subscribe and Unsubscribe Task,
+from any surface, runs through here); their redraws happen in the background.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from bot.cards.artifact import artifact_value, read_value
 from bot.parsing import InvalidScope, parse_scope
 from bot.refs import ArtifactRef, RegistryRef, Target, VersionRef
+from bot.watching import Subscribe, Unsubscribe
 
 if TYPE_CHECKING:
     from bot.access import Asker
@@ -62,16 +66,19 @@ def read_registry(value: object, services: Services) -> RegistryRef | None:
     return target if isinstance(target, RegistryRef) else None
 
 
-async def remember(user: str | None, target: Target, services: Services) -> None:
-    """Put a lookup at the top of the user's recent list; a store failure or delay only logs."""
+async def remember(user: str | None, target: Target, services: Services) -> bool:
+    """Put a lookup at the top of the user's recent list (whether it was); a store failure or delay only
+    logs."""
     kind, ref = stored(target)
     if user is None or len(ref) > MAX_STORED:
-        return
+        return False
     try:
         async with asyncio.timeout(REMEMBER_PATIENCE), services.store.transaction() as tx:
             await tx.lookups.record(user=user, kind=kind, ref=ref, at=datetime.now(UTC))
     except Exception as exc:  # the answer goes out all the same
         logger.warning("lookup not remembered kind=%s error=%s", kind, type(exc).__name__)
+        return False
+    return True
 
 
 async def recent(user: str, services: Services) -> list[Target]:
@@ -88,8 +95,13 @@ async def recent(user: str, services: Services) -> list[Target]:
 
 
 async def run_task(task: Task, services: Services, asker: Asker, *, surface: str) -> Answer:
-    """Run `task` for `asker` and remember the card it drew: how every surface runs a Task's answer."""
+    """Run `task` for `asker` and remember the card it drew: how every surface runs a Task's answer.
+    The Home tabs showing what it changed are drawn again, after it, in the background."""
     answer = await task.run(services.deps, asker, surface=surface)
-    if answer.ok and answer.card_of is not None:
-        await remember(asker.user, answer.card_of, services)
+    if not answer.ok:
+        return answer
+    if answer.card_of is not None and await remember(asker.user, answer.card_of, services):
+        services.home.changed(users=[asker.user])
+    if isinstance(task, Subscribe | Unsubscribe) and asker.channel is not None:
+        services.home.changed(users=[asker.user], channels=[asker.channel])
     return answer

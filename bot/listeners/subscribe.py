@@ -30,7 +30,8 @@ from bot.cards.subscribe import (
     subscribe_modal,
 )
 from bot.cards.text import channel_mention, code
-from bot.listeners.home import audit, chosen_value, publish_home, search
+from bot.listeners.home import chosen_value, search
+from bot.listeners.home_tab import audit, refresh_home
 from bot.listeners.needs import Needs
 from bot.listeners.recent import read_registry, run_task
 from bot.parsing.globs import Filter, InvalidGlob, parse_filter
@@ -130,7 +131,7 @@ async def subscribe_and_tell(
     if asker.user is None:
         return
     await client.chat_postMessage(channel=asker.user, **outcome_reply(chosen, answer).as_kwargs())
-    await publish_home(asker.user, client, services)
+    await refresh_home(asker.user, client, services)
 
 
 async def submit_subscribe(

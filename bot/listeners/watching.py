@@ -15,6 +15,7 @@ from bot.cards.changes import ACTION_CHANGES_MORE, ACTION_VERSION
 from bot.cards.subscriptions import ACTION_UNSUBSCRIBE
 from bot.listeners.actions import _answer, _stale, clicked
 from bot.listeners.needs import Needs
+from bot.listeners.recent import run_task
 from bot.watching import older_click, unsubscribe_click, version_click
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ async def handle_unsubscribe(
     if task is None:
         await _stale(action, respond)
         return
-    answer = await task.run(services.deps, asker, surface="unsubscribe-button")
+    answer = await run_task(task, services, asker, surface="unsubscribe-button")  # Home tabs redrawn
     if answer.ok:
         await respond(**answer.reply.as_kwargs(), response_type="in_channel", replace_original=False)
     else:

@@ -90,6 +90,22 @@ class Subscriptions(Repository):
                 break
         return found
 
+    async def count_for_channels(self, channels: Sequence[str]) -> int:
+        """Active subscriptions of any of `channels` (what the Home tab's "and N more" counts)."""
+        total = 0
+        wanted = list(dict.fromkeys(channels))
+        for start in range(0, len(wanted), CHANNELS_PER_QUERY):
+            count = await self.session.scalar(
+                select(func.count())
+                .select_from(Subscription)
+                .where(
+                    Subscription.channel.in_(wanted[start : start + CHANNELS_PER_QUERY]),
+                    Subscription.active.is_(True),
+                )
+            )
+            total += int(count or 0)
+        return total
+
     async def for_registry(self, registry: str) -> list[SubscriptionRecord]:
         """Every channel's active subscriptions to `registry`, oldest first."""
         rows = await self.session.scalars(

@@ -14,8 +14,10 @@ In this order, each step refusing with one log line (never the body; `delivery_i
 
 The new events are handed to `on_events` inside the storing transaction (bot.posting.fanout.queue_all
 fills the outbox there, so an acknowledged delivery always has its posts); after the commit `on_stored` is
-called (the poster wakes up and reads the outbox). `accept` and `seen` are the same path for catching up
-(bot.posting.catchup): bodies read back from Harness's executions, trusted already, stored marked late.
+called (the poster wakes up and reads the outbox), and `on_changed` once per stored batch with the
+registries that have new events (the Home tabs showing them are drawn again). `accept` and `seen` are the
+same path for catching up (bot.posting.catchup): bodies read back from Harness's executions, trusted
+already, stored marked late.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 OnEvents = Callable[[Transaction, Sequence[EventRecord], datetime], Awaitable[object]]
 """Called with the new events in the transaction that stores them (and their deliveries)."""
+OnChanged = Callable[[frozenset[str]], object]
+"""Called after a commit that stored new events, with their registries (`registry_ref` paths)."""
 
 WEBHOOK_ROUTE: Final = "/harness/webhooks/{identifier}"
 HEALTH_PATH: Final = "/healthz"
@@ -94,12 +98,14 @@ class Receiver:
         secret: str | None = None,
         on_stored: Callable[[], None] | None = None,
         on_events: OnEvents | None = None,
+        on_changed: OnChanged | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
         self.secret = secret.encode() if secret else None
         self.on_stored = on_stored
         self.on_events = on_events
+        self.on_changed = on_changed
         self.clock = clock
         self._queue: list[_Item] = []
         self._writer: asyncio.Task[None] | None = None
@@ -149,7 +155,7 @@ class Receiver:
         while self._queue:
             batch, self._queue = self._queue[:BATCH], self._queue[BATCH:]
             try:
-                results = await self._write_batch(batch)
+                results, registries = await self._write_batch(batch)
             except Exception as exc:
                 for item in batch:
                     if not item.outcome.done():
@@ -160,9 +166,11 @@ class Receiver:
                     item.outcome.set_exception(result)
                 else:
                     item.outcome.set_result(result)
+            self._changed(registries)
 
-    async def _write_batch(self, batch: list[_Item]) -> list[bool | Refused]:
-        """Each item's outcome: stored (True), stored already (False), or refused."""
+    async def _write_batch(self, batch: list[_Item]) -> tuple[list[bool | Refused], frozenset[str]]:
+        """Each item's outcome (stored: True, stored already: False, or refused), and the registries of
+        the events stored."""
         async with self.store.transaction() as tx:
             webhooks = {}
             for identifier in {item.identifier for item in batch if item.identifier}:
@@ -193,14 +201,25 @@ class Receiver:
                 if delivery_id is not None:
                     new.append((delivery.event(webhook.registry, at=now), delivery_id))
                     item.stored = True
-            await self._handed_on(tx, await tx.events.add_many(new), now)
+            events = await tx.events.add_many(new)
+            await self._handed_on(tx, events, now)
             for webhook_id in {webhook.id for _, webhook, _ in accepted}:
                 await tx.webhooks.mark_delivery(webhook_id, at=now, status="accepted")
-        return [entry if isinstance(entry, Refused) else entry[0].stored for entry in checked]
+        outcomes = [entry if isinstance(entry, Refused) else entry[0].stored for entry in checked]
+        return outcomes, frozenset(event.registry for event in events)
 
     async def _handed_on(self, tx: Transaction, events: list[EventRecord], now: datetime) -> None:
         if self.on_events is not None and events:
             await self.on_events(tx, events, now)
+
+    def _changed(self, registries: frozenset[str]) -> None:
+        """Tell `on_changed` (after the commit); what it raises is logged, the deliveries are stored."""
+        if self.on_changed is None or not registries:
+            return
+        try:
+            self.on_changed(registries)
+        except Exception:
+            logger.exception("on_changed failed after storing events of %d registries", len(registries))
 
     async def accept(self, webhook: WebhookRecord, body: bytes, when: datetime) -> bool:
         """Store a body read back from the webhook's executions (trusted: Harness's own record), its event
@@ -223,6 +242,7 @@ class Receiver:
             await self._handed_on(tx, await tx.events.add_many([(event, delivery_id)]), now)
         if self.on_stored is not None:
             self.on_stored()
+        self._changed(frozenset({webhook.registry}))
         return True
 
     async def seen(self, webhook: WebhookRecord, bodies: list[bytes]) -> set[bytes]:
