@@ -91,7 +91,7 @@ class _Draw:
         self.interactive = interactive
         self.values: Mapping[Any, Any] = values if isinstance(values, Mapping) else {}
         self.errors: Mapping[Any, Any] = errors if isinstance(errors, Mapping) else {}
-        self.conversations = conversations
+        self.conversations = tuple(conversations)
         self.disabled = "" if interactive else " disabled"
 
     def text(self, obj: Any) -> str:
