@@ -25,27 +25,41 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from devtools.playground.render import options_of
 from devtools.playground.workspace import (
     BOT_ID,
     BOT_NAME,
     BOT_USER,
+    CHANNEL,
     COMMAND,
+    DM,
     ME,
     TEAM_ID,
     Conversation,
     Message,
+    RawValues,
+    View,
     Workspace,
     block_actions,
+    block_suggestion,
     command_form,
+    dispatches,
     event_envelope,
+    find_element,
+    global_shortcut,
+    home_opened_event,
     link_shared_event,
     links_in,
     mention_event,
     mentions_bot,
+    message_action,
     message_event,
     to_wire,
+    view_action,
+    view_block_actions,
+    view_submission,
 )
-from devtools.slack import Identity, SlackStandIn, signed_headers
+from devtools.slack import Identity, SlackStandIn, signed_headers, view_argument
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +70,27 @@ RESPONSE_URL_USES: Final = 5
 MAX_LOG: Final = 60
 MAX_TEXT: Final = 40_000
 MAX_LINKS: Final = 5
+TRIGGER_SECONDS: Final = 3.0
+"""A trigger_id opens one view, within 3 seconds of the interaction that brought it."""
+MAX_MODALS: Final = 3
+"""Slack stacks at most three modals."""
+FORM_TYPE: Final = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """A shortcut as the app's manifest declares it (tests/playground keep these and manifest.yml in step)."""
+
+    callback_id: str
+    name: str
+    kind: str
+    """`global` (the ⚡ menu) or `message` (a message's ⋯ menu)."""
+
+
+SHORTCUTS: Final = (
+    Shortcut("look_up_in_harness", "Look up in Harness", "message"),
+    Shortcut("find_registry", "Find a registry", "global"),
+)
 
 
 @dataclass
@@ -97,6 +132,9 @@ class PlaygroundSlack(SlackStandIn):
         self.log: deque[Activity] = deque(maxlen=MAX_LOG)
         self._responses: dict[str, ResponseTarget] = {}
         self._session: aiohttp.ClientSession | None = None
+        self._triggers: dict[str, float] = {}
+        """trigger_id -> when it was sent to the app; used up by the view it opens."""
+        self.memberships[ME] = [CHANNEL]
 
     async def aclose(self) -> None:
         """Close the connection pool to the app."""
@@ -191,7 +229,7 @@ class PlaygroundSlack(SlackStandIn):
         form = command_form(text.strip(), conversation=conversation, response_url=response_url)
         status, body = await self._deliver(
             urllib.parse.urlencode(form),
-            content_type="application/x-www-form-urlencoded",
+            content_type=FORM_TYPE,
             what=f"slash command {typed[:60]}",
         )
         if status != 200:
@@ -230,15 +268,132 @@ class PlaygroundSlack(SlackStandIn):
             response_url=self._response_url(target),
             conversation=conversation,
         )
-        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
-        status, _ = await self._deliver(
-            body, content_type="application/x-www-form-urlencoded", what=f"block_actions {action_id}"
-        )
+        status, _ = await self._interact(payload, f"block_actions {action_id}")
         if status != 200:
             self.workspace.notice(channel, "That button didn't work: the app didn't answer Slack in time.")
         return True
 
     # -----------------------------------------------------------------------------------------------------
+    # Slack → app: the Home tab, views and shortcuts.
+
+    async def _interact(self, payload: dict[str, Any], what: str) -> tuple[int, str]:
+        """POST an interaction payload (as Slack's form body), its trigger_id noted as issued."""
+        trigger = payload.get("trigger_id")
+        if isinstance(trigger, str):
+            now = time.monotonic()
+            self._triggers = {t: at for t, at in self._triggers.items() if now - at < 60} | {trigger: now}
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return await self._deliver(body, content_type=FORM_TYPE, what=what)
+
+    async def open_home(self) -> None:
+        """The user opened the app's Home tab: Slack sends app_home_opened, each time."""
+        await self._deliver_event(home_opened_event(self.workspace.home, channel=DM), "app_home_opened event")
+
+    def _view(self, view_id: str, values: RawValues | None) -> View | None:
+        """The view, with what the page says was entered in it."""
+        view = self.workspace.find_view(view_id)
+        if view is not None and values is not None:
+            view.values = values
+        return view
+
+    async def suggest(self, view_id: str, block_id: str, action_id: str, typed: str) -> list[dict[str, str]]:
+        """Options for an external select being typed into (block_suggestion); none when the app does not
+        answer with options in time, as Slack then shows none."""
+        view = self.workspace.find_view(view_id)
+        if view is None or find_element(view.view, block_id, action_id) is None:
+            return []
+        payload = block_suggestion(view, block_id=block_id, action_id=action_id, value=typed[:150])
+        status, body = await self._interact(payload, f"block_suggestion {action_id}")
+        try:
+            answer = json.loads(body) if status == 200 and body else None
+        except json.JSONDecodeError:
+            answer = None
+        return options_of(answer)
+
+    async def act_in_view(
+        self, view_id: str, block_id: str, action_id: str, *, values: RawValues, raw: Any = None
+    ) -> bool:
+        """A button pressed, or a choice made, in a view: block_actions when Slack would send one (a button,
+        a menu outside an input block). False when the view or the element is gone."""
+        view = self._view(view_id, values)
+        element = find_element(view.view, block_id, action_id) if view is not None else None
+        if view is None or element is None:
+            return False
+        if raw is not None:
+            view.values.setdefault(block_id, {})[action_id] = raw
+        if element.get("type") != "button" and not dispatches(view.view, block_id, action_id):
+            return True  # an input block's menu: kept for the submission, nothing sent
+        action = view_action(element, block_id=block_id, raw=raw)
+        await self._interact(view_block_actions(view, action), f"block_actions {action_id}")
+        return True
+
+    async def submit(self, view_id: str, values: RawValues) -> str:
+        """The modal's submit button: view_submission, then what the app's acknowledgement asks for
+        (errors under inputs, an update, a push, clear, or closing it). Returns what happened."""
+        view = self._view(view_id, values)
+        if view is None or not view.is_modal:
+            return "gone"
+        status, body = await self._interact(view_submission(view), "view_submission")
+        view.notice = "" if status == 200 else "We had some trouble connecting. Try again?"
+        if status != 200:
+            self.workspace.touch()
+            return "no acknowledgement"
+        return self._apply_response(view, body)
+
+    def _apply_response(self, view: View, body: str) -> str:
+        try:
+            answer = json.loads(body) if body.strip() else {}
+        except json.JSONDecodeError:
+            answer = {}
+        action = answer.get("response_action") if isinstance(answer, dict) else None
+        sent = answer.get("view") if isinstance(answer, dict) else None
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        if action == "errors" and isinstance(errors, dict):
+            view.errors = {str(block): str(text) for block, text in errors.items()}
+        elif action == "update" and isinstance(sent, dict):
+            view.replace(sent)
+        elif action == "push" and isinstance(sent, dict) and len(self.workspace.modals) < MAX_MODALS:
+            self.workspace.modals.append(View(id=f"V{self.next_ts()}", view=sent))
+        elif action == "clear":
+            self.workspace.modals.clear()
+        else:
+            self.workspace.close_modal(view.id)
+            action = "close"
+        self.workspace.touch()
+        return str(action)
+
+    async def close(self, view_id: str) -> bool:
+        """The modal's Close (or ×): it closes; the app hears view_closed only if it asked to."""
+        view = self.workspace.find_view(view_id)
+        if view is None or not view.is_modal or not self.workspace.close_modal(view_id):
+            return False
+        if view.view.get("notify_on_close"):
+            payload = view_submission(view) | {"type": "view_closed", "is_cleared": False}
+            await self._interact(payload, "view_closed")
+        return True
+
+    async def shortcut(self, callback_id: str, *, channel: str | None = None, ts: str | None = None) -> bool:
+        """A shortcut chosen: a global one from the ⚡ menu, a message one on the message `ts` in
+        `channel`. False when there is no such shortcut or message."""
+        shortcut = next((s for s in SHORTCUTS if s.callback_id == callback_id), None)
+        if shortcut is None:
+            return False
+        if shortcut.kind == "global":
+            await self._interact(global_shortcut(callback_id), f"shortcut {callback_id}")
+            return True
+        conversation = self.workspace.conversation(channel or "")
+        message = conversation.find(ts or "") if conversation is not None else None
+        if conversation is None or message is None:
+            return False
+        target = ResponseTarget(channel=conversation.id, thread_ts=message.thread_ts)
+        payload = message_action(
+            message, conversation, callback_id=callback_id, response_url=self._response_url(target)
+        )
+        status, _ = await self._interact(payload, f"message_action {callback_id}")
+        if status != 200:
+            self.workspace.notice(conversation.id, "That shortcut didn't work: the app didn't answer Slack.")
+        return True
+
     # -----------------------------------------------------------------------------------------------------
     # App → Slack: the stand-in's message methods, applied to the Workspace.
 
@@ -268,6 +423,9 @@ class PlaygroundSlack(SlackStandIn):
             )
 
     def post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("channel") == ME:
+            # A user id as the channel: Slack posts in the app's DM with that user (its Messages tab).
+            args = {**args, "channel": DM}
         if self.workspace.conversation(str(args.get("channel"))) is None:
             return {"ok": False, "error": "channel_not_found"}
         thread = args.get("thread_ts")
@@ -335,6 +493,67 @@ class PlaygroundSlack(SlackStandIn):
                 message.unfurls[url] = unfurl
         self.workspace.touch()
         return {"ok": True}
+
+    def _trigger_refusal(self, args: dict[str, Any]) -> str | None:
+        """Why Slack would refuse this trigger_id (`invalid_trigger_id`, `expired_trigger_id`), or None;
+        a trigger opens one view."""
+        issued = self._triggers.pop(str(args.get("trigger_id")), None)
+        if issued is None:
+            return "invalid_trigger_id"
+        if time.monotonic() - issued > TRIGGER_SECONDS:
+            return "expired_trigger_id"
+        return None
+
+    def view_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = view_argument(args)
+        if view is None or view.get("type") != "home":
+            return {"ok": False, "error": "invalid_arguments"}
+        if args.get("user_id") != ME:
+            return {"ok": False, "error": "user_not_found"}
+        home = self.workspace.home
+        if home is not None and args.get("hash") not in (None, home.hash):
+            return {"ok": False, "error": "hash_conflict"}
+        if home is None:
+            home = self.workspace.home = View(id=f"V{self.next_ts()}", view=view)
+        else:
+            home.replace(view)
+        self.workspace.touch()
+        return {"ok": True, "view": {"id": home.id, "hash": home.hash, **view}}
+
+    def _open(self, args: dict[str, Any], *, push: bool) -> dict[str, Any]:
+        view = view_argument(args)
+        if view is None or view.get("type") != "modal":
+            return {"ok": False, "error": "invalid_arguments"}
+        refusal = self._trigger_refusal(args)
+        if refusal is not None:
+            return {"ok": False, "error": refusal}
+        if push and not self.workspace.modals:
+            return {"ok": False, "error": "not_found"}
+        if push and len(self.workspace.modals) >= MAX_MODALS:
+            return {"ok": False, "error": "push_limit_reached"}
+        opened = View(id=f"V{self.next_ts()}", view=view)
+        self.workspace.modals = [*self.workspace.modals, opened] if push else [opened]
+        self.workspace.touch()
+        return {"ok": True, "view": {"id": opened.id, "hash": opened.hash, **view}}
+
+    def view_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._open(args, push=False)
+
+    def view_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._open(args, push=True)
+
+    def view_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = view_argument(args)
+        found = self.workspace.find_view(str(args.get("view_id")))
+        if view is None:
+            return {"ok": False, "error": "invalid_arguments"}
+        if found is None:
+            return {"ok": False, "error": "not_found"}
+        if args.get("hash") not in (None, found.hash):
+            return {"ok": False, "error": "hash_conflict"}
+        found.replace(view)
+        self.workspace.touch()
+        return {"ok": True, "view": {"id": found.id, "hash": found.hash, **view}}
 
     def respond(self, name: str, sent: dict[str, Any]) -> web.Response:
         target = self._responses.get(name)
