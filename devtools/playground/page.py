@@ -20,6 +20,7 @@ from bot.refs import RegistryRef
 from devtools.harness import ERROR_NAMES
 from devtools.playground.render import Names, builder_url, mrkdwn, plain_text, render_blocks, render_view
 from devtools.playground.slack import SHORTCUTS, Activity
+from devtools.playground.views import View
 from devtools.playground.workspace import (
     BOT_NAME,
     BOT_USER,
@@ -30,7 +31,6 @@ from devtools.playground.workspace import (
     SLACKBOT,
     Conversation,
     Message,
-    View,
     Workspace,
 )
 from devtools.registries import NOT_FOUND_EXAMPLE, StoredRegistry

@@ -26,7 +26,8 @@ from devtools import registries as sandbox_data
 from devtools.harness import HarnessStandIn
 from devtools.playground.page import STATIC, HarnessInfo, render_page, render_updates
 from devtools.playground.slack import PlaygroundSlack
-from devtools.playground.workspace import RawValues, Workspace
+from devtools.playground.views import RawValues
+from devtools.playground.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -278,14 +279,14 @@ class Playground:
 
     async def _home(self, _: web.Request) -> web.Response:
         """The Home tab opened: Slack sends app_home_opened each time."""
-        await self.slack_side().open_home()
+        await self.slack_side().views.open_home()
         return self._done()
 
     async def _options(self, request: web.Request) -> web.Response:
         """Typing in an external select: the app's options for it, as `[{value, label}]`."""
         body = await self._json(request)
         view_id, block_id, action_id, value = _strings(body, "view_id", "block_id", "action_id", "value")
-        options = await self.slack_side().suggest(view_id, block_id, action_id, value)
+        options = await self.slack_side().views.suggest(view_id, block_id, action_id, value)
         return self._done(options=options)
 
     async def _view_act(self, request: web.Request) -> web.Response:
@@ -293,7 +294,7 @@ class Playground:
         body = await self._json(request)
         view_id, block_id, action_id = _strings(body, "view_id", "block_id", "action_id")
         raw = read_raw(body.get("raw"))
-        found = await self.slack_side().act_in_view(
+        found = await self.slack_side().views.act_in_view(
             view_id, block_id, action_id, values=read_values(body.get("values")), raw=raw
         )
         return self._done(found=found)
@@ -301,13 +302,13 @@ class Playground:
     async def _view_submit(self, request: web.Request) -> web.Response:
         body = await self._json(request)
         (view_id,) = _strings(body, "view_id")
-        outcome = await self.slack_side().submit(view_id, read_values(body.get("values")))
+        outcome = await self.slack_side().views.submit(view_id, read_values(body.get("values")))
         return self._done(outcome=outcome)
 
     async def _view_close(self, request: web.Request) -> web.Response:
         body = await self._json(request)
         (view_id,) = _strings(body, "view_id")
-        return self._done(found=await self.slack_side().close(view_id))
+        return self._done(found=await self.slack_side().views.close(view_id))
 
     async def _shortcut(self, request: web.Request) -> web.Response:
         """A shortcut chosen: global (⚡) or on a message (its channel and ts)."""

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from devtools.playground.render import options_of
+from devtools.playground.modals import ViewSide
 from devtools.playground.workspace import (
     BOT_ID,
     BOT_NAME,
@@ -37,17 +37,11 @@ from devtools.playground.workspace import (
     TEAM_ID,
     Conversation,
     Message,
-    RawValues,
-    View,
     Workspace,
     block_actions,
-    block_suggestion,
     command_form,
-    dispatches,
     event_envelope,
-    find_element,
     global_shortcut,
-    home_opened_event,
     link_shared_event,
     links_in,
     mention_event,
@@ -55,11 +49,8 @@ from devtools.playground.workspace import (
     message_action,
     message_event,
     to_wire,
-    view_action,
-    view_block_actions,
-    view_submission,
 )
-from devtools.slack import Identity, SlackStandIn, signed_headers, view_argument
+from devtools.slack import Identity, SlackStandIn, signed_headers
 
 logger = logging.getLogger(__name__)
 
@@ -132,9 +123,13 @@ class PlaygroundSlack(SlackStandIn):
         self.log: deque[Activity] = deque(maxlen=MAX_LOG)
         self._responses: dict[str, ResponseTarget] = {}
         self._session: aiohttp.ClientSession | None = None
-        self._triggers: dict[str, float] = {}
-        """trigger_id -> when it was sent to the app; used up by the view it opens."""
+        self.views = ViewSide(
+            workspace, interact=self._interact, deliver_event=self._deliver_event, new_id=self._new_view_id
+        )
         self.memberships[ME] = [CHANNEL]
+
+    def _new_view_id(self) -> str:
+        return f"V{self.next_ts()}"
 
     async def aclose(self) -> None:
         """Close the connection pool to the app."""
@@ -274,103 +269,15 @@ class PlaygroundSlack(SlackStandIn):
         return True
 
     # -----------------------------------------------------------------------------------------------------
-    # Slack → app: the Home tab, views and shortcuts.
+    # Slack → app: shortcuts (views are in devtools/playground/modals.py).
 
     async def _interact(self, payload: dict[str, Any], what: str) -> tuple[int, str]:
         """POST an interaction payload (as Slack's form body), its trigger_id noted as issued."""
         trigger = payload.get("trigger_id")
         if isinstance(trigger, str):
-            now = time.monotonic()
-            self._triggers = {t: at for t, at in self._triggers.items() if now - at < 60} | {trigger: now}
+            self.views.issued(trigger)
         body = urllib.parse.urlencode({"payload": json.dumps(payload)})
         return await self._deliver(body, content_type=FORM_TYPE, what=what)
-
-    async def open_home(self) -> None:
-        """The user opened the app's Home tab: Slack sends app_home_opened, each time."""
-        await self._deliver_event(home_opened_event(self.workspace.home, channel=DM), "app_home_opened event")
-
-    def _view(self, view_id: str, values: RawValues | None) -> View | None:
-        """The view, with what the page says was entered in it."""
-        view = self.workspace.find_view(view_id)
-        if view is not None and values is not None:
-            view.values = values
-        return view
-
-    async def suggest(self, view_id: str, block_id: str, action_id: str, typed: str) -> list[dict[str, str]]:
-        """Options for an external select being typed into (block_suggestion); none when the app does not
-        answer with options in time, as Slack then shows none."""
-        view = self.workspace.find_view(view_id)
-        if view is None or find_element(view.view, block_id, action_id) is None:
-            return []
-        payload = block_suggestion(view, block_id=block_id, action_id=action_id, value=typed[:150])
-        status, body = await self._interact(payload, f"block_suggestion {action_id}")
-        try:
-            answer = json.loads(body) if status == 200 and body else None
-        except json.JSONDecodeError:
-            answer = None
-        return options_of(answer)
-
-    async def act_in_view(
-        self, view_id: str, block_id: str, action_id: str, *, values: RawValues, raw: Any = None
-    ) -> bool:
-        """A button pressed, or a choice made, in a view: block_actions when Slack would send one (a button,
-        a menu outside an input block). False when the view or the element is gone."""
-        view = self._view(view_id, values)
-        element = find_element(view.view, block_id, action_id) if view is not None else None
-        if view is None or element is None:
-            return False
-        if raw is not None:
-            view.values.setdefault(block_id, {})[action_id] = raw
-        if element.get("type") != "button" and not dispatches(view.view, block_id, action_id):
-            return True  # an input block's menu: kept for the submission, nothing sent
-        action = view_action(element, block_id=block_id, raw=raw)
-        await self._interact(view_block_actions(view, action), f"block_actions {action_id}")
-        return True
-
-    async def submit(self, view_id: str, values: RawValues) -> str:
-        """The modal's submit button: view_submission, then what the app's acknowledgement asks for
-        (errors under inputs, an update, a push, clear, or closing it). Returns what happened."""
-        view = self._view(view_id, values)
-        if view is None or not view.is_modal:
-            return "gone"
-        status, body = await self._interact(view_submission(view), "view_submission")
-        view.notice = "" if status == 200 else "We had some trouble connecting. Try again?"
-        if status != 200:
-            self.workspace.touch()
-            return "no acknowledgement"
-        return self._apply_response(view, body)
-
-    def _apply_response(self, view: View, body: str) -> str:
-        try:
-            answer = json.loads(body) if body.strip() else {}
-        except json.JSONDecodeError:
-            answer = {}
-        action = answer.get("response_action") if isinstance(answer, dict) else None
-        sent = answer.get("view") if isinstance(answer, dict) else None
-        errors = answer.get("errors") if isinstance(answer, dict) else None
-        if action == "errors" and isinstance(errors, dict):
-            view.errors = {str(block): str(text) for block, text in errors.items()}
-        elif action == "update" and isinstance(sent, dict):
-            view.replace(sent)
-        elif action == "push" and isinstance(sent, dict) and len(self.workspace.modals) < MAX_MODALS:
-            self.workspace.modals.append(View(id=f"V{self.next_ts()}", view=sent))
-        elif action == "clear":
-            self.workspace.modals.clear()
-        else:
-            self.workspace.close_modal(view.id)
-            action = "close"
-        self.workspace.touch()
-        return str(action)
-
-    async def close(self, view_id: str) -> bool:
-        """The modal's Close (or ×): it closes; the app hears view_closed only if it asked to."""
-        view = self.workspace.find_view(view_id)
-        if view is None or not view.is_modal or not self.workspace.close_modal(view_id):
-            return False
-        if view.view.get("notify_on_close"):
-            payload = view_submission(view) | {"type": "view_closed", "is_cleared": False}
-            await self._interact(payload, "view_closed")
-        return True
 
     async def shortcut(self, callback_id: str, *, channel: str | None = None, ts: str | None = None) -> bool:
         """A shortcut chosen: a global one from the ⚡ menu, a message one on the message `ts` in
@@ -494,66 +401,17 @@ class PlaygroundSlack(SlackStandIn):
         self.workspace.touch()
         return {"ok": True}
 
-    def _trigger_refusal(self, args: dict[str, Any]) -> str | None:
-        """Why Slack would refuse this trigger_id (`invalid_trigger_id`, `expired_trigger_id`), or None;
-        a trigger opens one view."""
-        issued = self._triggers.pop(str(args.get("trigger_id")), None)
-        if issued is None:
-            return "invalid_trigger_id"
-        if time.monotonic() - issued > TRIGGER_SECONDS:
-            return "expired_trigger_id"
-        return None
-
     def view_publish(self, args: dict[str, Any]) -> dict[str, Any]:
-        view = view_argument(args)
-        if view is None or view.get("type") != "home":
-            return {"ok": False, "error": "invalid_arguments"}
-        if args.get("user_id") != ME:
-            return {"ok": False, "error": "user_not_found"}
-        home = self.workspace.home
-        if home is not None and args.get("hash") not in (None, home.hash):
-            return {"ok": False, "error": "hash_conflict"}
-        if home is None:
-            home = self.workspace.home = View(id=f"V{self.next_ts()}", view=view)
-        else:
-            home.replace(view)
-        self.workspace.touch()
-        return {"ok": True, "view": {"id": home.id, "hash": home.hash, **view}}
-
-    def _open(self, args: dict[str, Any], *, push: bool) -> dict[str, Any]:
-        view = view_argument(args)
-        if view is None or view.get("type") != "modal":
-            return {"ok": False, "error": "invalid_arguments"}
-        refusal = self._trigger_refusal(args)
-        if refusal is not None:
-            return {"ok": False, "error": refusal}
-        if push and not self.workspace.modals:
-            return {"ok": False, "error": "not_found"}
-        if push and len(self.workspace.modals) >= MAX_MODALS:
-            return {"ok": False, "error": "push_limit_reached"}
-        opened = View(id=f"V{self.next_ts()}", view=view)
-        self.workspace.modals = [*self.workspace.modals, opened] if push else [opened]
-        self.workspace.touch()
-        return {"ok": True, "view": {"id": opened.id, "hash": opened.hash, **view}}
+        return self.views.publish(args)
 
     def view_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        return self._open(args, push=False)
+        return self.views.open(args)
 
     def view_push(self, args: dict[str, Any]) -> dict[str, Any]:
-        return self._open(args, push=True)
+        return self.views.push(args)
 
     def view_update(self, args: dict[str, Any]) -> dict[str, Any]:
-        view = view_argument(args)
-        found = self.workspace.find_view(str(args.get("view_id")))
-        if view is None:
-            return {"ok": False, "error": "invalid_arguments"}
-        if found is None:
-            return {"ok": False, "error": "not_found"}
-        if args.get("hash") not in (None, found.hash):
-            return {"ok": False, "error": "hash_conflict"}
-        found.replace(view)
-        self.workspace.touch()
-        return {"ok": True, "view": {"id": found.id, "hash": found.hash, **view}}
+        return self.views.update(args)
 
     def respond(self, name: str, sent: dict[str, Any]) -> web.Response:
         target = self._responses.get(name)

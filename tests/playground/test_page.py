@@ -15,7 +15,8 @@ from devtools.playground.page import (
     render_shortcuts,
 )
 from devtools.playground.slack import Activity
-from devtools.playground.workspace import BOT_USER, CHANNEL, DM, ME, View, Workspace
+from devtools.playground.views import View
+from devtools.playground.workspace import BOT_USER, CHANNEL, DM, ME, Workspace
 from devtools.registries import ACCOUNT, registries
 
 HEADER = [{"type": "header", "text": {"type": "plain_text", "text": "🐳 docker-prod"}}]

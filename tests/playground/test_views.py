@@ -30,7 +30,8 @@ from devtools.playground import Playground
 from devtools.playground.page import render_updates
 from devtools.playground.server import read_values
 from devtools.playground.slack import SHORTCUTS, PlaygroundSlack
-from devtools.playground.workspace import CHANNEL, DM, View, find_element, view_elements
+from devtools.playground.views import View, find_element, view_elements
+from devtools.playground.workspace import CHANNEL, DM
 from devtools.registries import ACCOUNT
 from tests.playground.conftest import bot_text, card_for, from_bot, wait_for_message
 from tests.watching_support import REF as VIRTUAL_REF
@@ -65,7 +66,7 @@ async def wait_for(playground: Playground, check: Any, what: str) -> None:
 
 
 async def open_home(playground: Playground) -> View:
-    await playground.slack_side().open_home()
+    await playground.slack_side().views.open_home()
     await wait_for(playground, lambda: playground.workspace.home is not None, "the Home tab published")
     assert playground.workspace.home is not None
     return playground.workspace.home
@@ -77,10 +78,13 @@ async def test_opening_the_home_tab_publishes_it_with_a_search_that_finds_regist
     home = await open_home(playground)
     assert playground.slack_side().log[-1].what == "views.publish"
     block = block_of(home, ACTION_HOME_FIND)
-    options = await playground.slack_side().suggest(home.id, block, ACTION_HOME_FIND, "docker-prod")
+    options = await playground.slack_side().views.suggest(home.id, block, ACTION_HOME_FIND, "docker-prod")
     assert {"value": PROD, "label": "payments/checkout/docker-prod"} in options
-    assert await playground.slack_side().suggest(home.id, block, ACTION_HOME_FIND, "no-such-thing-zz") == []
-    assert await playground.slack_side().suggest("V-gone", block, ACTION_HOME_FIND, "docker") == []
+    assert (
+        await playground.slack_side().views.suggest(home.id, block, ACTION_HOME_FIND, "no-such-thing-zz")
+        == []
+    )
+    assert await playground.slack_side().views.suggest("V-gone", block, ACTION_HOME_FIND, "docker") == []
 
 
 async def test_picking_a_registry_on_the_home_tab_sends_its_card_to_the_dm_and_lists_it_as_recent(
@@ -89,7 +93,9 @@ async def test_picking_a_registry_on_the_home_tab_sends_its_card_to_the_dm_and_l
     home = await open_home(playground)
     chosen = {"value": PROD, "label": "payments/checkout/docker-prod"}
     block = block_of(home, ACTION_HOME_FIND)
-    assert await playground.slack_side().act_in_view(home.id, block, ACTION_HOME_FIND, values={}, raw=chosen)
+    assert await playground.slack_side().views.act_in_view(
+        home.id, block, ACTION_HOME_FIND, values={}, raw=chosen
+    )
     card = await wait_for_message(playground, DM, card_for("docker-prod"), what="the card in the DM")
     assert not card.ephemeral
     await wait_for(playground, lambda: "You looked up recently" in str(home.view), "the Home tab redrawn")
@@ -104,16 +110,18 @@ async def test_find_a_registry_shows_its_card_in_the_modal_then_shares_it_to_the
     await wait_for(playground, lambda: bool(playground.workspace.modals), "the Find modal")
     modal = top(playground)
     assert modal.view["callback_id"] == FIND_CALLBACK
-    assert await slack.submit(modal.id, {}) == "errors"  # nothing picked
+    assert await slack.views.submit(modal.id, {}) == "errors"  # nothing picked
     assert FIND_BLOCK in modal.errors
     picked = {FIND_BLOCK: {ACTION_MODAL_FIND: {"value": PROD, "label": "docker-prod"}}}
-    assert await slack.submit(modal.id, picked) == "update"
+    assert await slack.views.submit(modal.id, picked) == "update"
     assert (modal.view["callback_id"], modal.errors) == (CARD_CALLBACK, {})
     assert "docker-prod" in str(modal.view["blocks"])
     channel_block = block_of(modal, ACTION_MODAL_CHANNEL)
-    assert await slack.act_in_view(modal.id, channel_block, ACTION_MODAL_CHANNEL, values={}, raw=CHANNEL)
+    assert await slack.views.act_in_view(
+        modal.id, channel_block, ACTION_MODAL_CHANNEL, values={}, raw=CHANNEL
+    )
     share_block = block_of(modal, ACTION_MODAL_SHARE)
-    assert await slack.act_in_view(modal.id, share_block, ACTION_MODAL_SHARE, values=modal.values)
+    assert await slack.views.act_in_view(modal.id, share_block, ACTION_MODAL_SHARE, values=modal.values)
     shared = await wait_for_message(playground, CHANNEL, card_for("docker-prod"), what="the shared card")
     assert not shared.ephemeral
     await wait_for(playground, lambda: "Shared to" in str(modal.view["blocks"]), "the note in the modal")
@@ -126,19 +134,19 @@ async def test_subscribe_from_the_card_modal_is_pushed_on_top_and_submitting_sub
     await slack.shortcut(FIND_CALLBACK)
     await wait_for(playground, lambda: bool(playground.workspace.modals), "the Find modal")
     chosen = {"value": VIRTUAL_REF.path, "label": VIRTUAL_REF.short}
-    await slack.submit(top(playground).id, {FIND_BLOCK: {ACTION_MODAL_FIND: chosen}})
+    await slack.views.submit(top(playground).id, {FIND_BLOCK: {ACTION_MODAL_FIND: chosen}})
     card = top(playground)
     assert card.view["callback_id"] == CARD_CALLBACK
-    await slack.act_in_view(
+    await slack.views.act_in_view(
         card.id, block_of(card, ACTION_MODAL_SUBSCRIBE), ACTION_MODAL_SUBSCRIBE, values={}
     )
     await wait_for(playground, lambda: len(playground.workspace.modals) == 2, "the Subscribe modal on top")
     subscribe = top(playground)
     assert subscribe.view["callback_id"] == SUBSCRIBE_CALLBACK
     channel_block = block_of(subscribe, "subscribe_channel")
-    assert await slack.submit(subscribe.id, {channel_block: {"subscribe_channel": DM}}) == "errors"
+    assert await slack.views.submit(subscribe.id, {channel_block: {"subscribe_channel": DM}}) == "errors"
     assert "direct message" in subscribe.errors[channel_block]
-    assert await slack.submit(subscribe.id, {channel_block: {"subscribe_channel": CHANNEL}}) == "clear"
+    assert await slack.views.submit(subscribe.id, {channel_block: {"subscribe_channel": CHANNEL}}) == "clear"
     assert playground.workspace.modals == []
     told = await wait_for_message(
         playground, DM, lambda m: from_bot(m) and "Done" in bot_text(m), what="the outcome in the DM"
@@ -156,18 +164,18 @@ async def test_the_subscribe_modal_searches_registries_as_you_type(playground: P
     subscribe_block = next(
         b for _, e, b in view_elements(home.view) if e.get("action_id") == "home_subscribe"
     )
-    await playground.slack_side().act_in_view(home.id, subscribe_block, "home_subscribe", values={})
+    await playground.slack_side().views.act_in_view(home.id, subscribe_block, "home_subscribe", values={})
     await wait_for(playground, lambda: bool(playground.workspace.modals), "the Subscribe modal")
     modal = top(playground)
     assert block_of(modal, ACTION_SUBSCRIBE_REGISTRY) == REGISTRY_BLOCK
-    options = await playground.slack_side().suggest(
+    options = await playground.slack_side().views.suggest(
         modal.id, REGISTRY_BLOCK, ACTION_SUBSCRIBE_REGISTRY, VIRTUAL_REF.registry
     )
     assert {"value": VIRTUAL_REF.path, "label": VIRTUAL_REF.short} in options
     # Choosing in an input block's menu sends nothing: it waits for the submission.
     calls = len(playground.slack_side().log)
     raw = {"value": VIRTUAL_REF.path, "label": VIRTUAL_REF.short}
-    await playground.slack_side().act_in_view(
+    await playground.slack_side().views.act_in_view(
         modal.id, REGISTRY_BLOCK, ACTION_SUBSCRIBE_REGISTRY, values={}, raw=raw
     )
     assert len(playground.slack_side().log) == calls
@@ -177,9 +185,9 @@ async def test_the_subscribe_modal_searches_registries_as_you_type(playground: P
 async def test_closing_a_modal_takes_it_away(playground: Playground) -> None:
     await playground.slack_side().shortcut(FIND_CALLBACK)
     await wait_for(playground, lambda: bool(playground.workspace.modals), "the Find modal")
-    assert await playground.slack_side().close(top(playground).id)
+    assert await playground.slack_side().views.close(top(playground).id)
     assert playground.workspace.modals == []
-    assert not await playground.slack_side().close("V-gone")
+    assert not await playground.slack_side().views.close("V-gone")
 
 
 async def test_the_message_shortcut_answers_privately_with_both_linked_cards(playground: Playground) -> None:
