@@ -89,7 +89,8 @@
     item.querySelector(".unread").hidden = true;
     title.textContent = item.dataset.title;
     box.placeholder = item.dataset.placeholder;
-    scrollToEnd(pane(channel));
+    if (channel === "home") pane(channel).scrollTop = 0;
+    else scrollToEnd(pane(channel));
   }
 
   function scrollToEnd(element) {
