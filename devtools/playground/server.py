@@ -181,16 +181,20 @@ class Playground:
         app.router.add_get("/", self._page)
         app.router.add_get("/static/{name}", self._static)
         app.router.add_get("/playground/updates", self._updates)
-        app.router.add_post("/playground/send", self._send)
-        app.router.add_post("/playground/press", self._press)
-        app.router.add_post("/playground/clear", self._clear)
-        app.router.add_post("/playground/push", self._push)
-        app.router.add_post("/playground/home", self._home)
-        app.router.add_post("/playground/options", self._options)
-        app.router.add_post("/playground/view/act", self._view_act)
-        app.router.add_post("/playground/view/submit", self._view_submit)
-        app.router.add_post("/playground/view/close", self._view_close)
-        app.router.add_post("/playground/shortcut", self._shortcut)
+        posts = {
+            "send": self._send,
+            "press": self._press,
+            "clear": self._clear,
+            "push": self._push,
+            "home": self._home,
+            "options": self._options,
+            "view/act": self._view_act,
+            "view/submit": self._view_submit,
+            "view/close": self._view_close,
+            "shortcut": self._shortcut,
+        }
+        for path, handler in posts.items():
+            app.router.add_post(f"/playground/{path}", handler)
 
     def slack_side(self) -> PlaygroundSlack:
         """The stand-in Slack (Web API, response URLs, what is sent to the app); once started."""
