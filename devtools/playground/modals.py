@@ -115,9 +115,9 @@ class ViewSide:
         if status != 200:
             self.workspace.touch()
             return "no acknowledgement"
-        return self._apply_response(view, body)
+        return self.apply_response(view, body)
 
-    def _apply_response(self, view: View, body: str) -> str:
+    def apply_response(self, view: View, body: str) -> str:
         try:
             answer = json.loads(body) if body.strip() else {}
         except json.JSONDecodeError:
@@ -129,8 +129,11 @@ class ViewSide:
             view.errors = {str(block): str(text) for block, text in errors.items()}
         elif action == "update" and isinstance(sent, dict):
             view.replace(sent)
-        elif action == "push" and isinstance(sent, dict) and len(self.workspace.modals) < MAX_MODALS:
-            self.workspace.modals.append(View(id=self.new_id(), view=sent))
+        elif action == "push" and isinstance(sent, dict):
+            if len(self.workspace.modals) < MAX_MODALS:
+                self.workspace.modals.append(View(id=self.new_id(), view=sent))
+            else:
+                view.notice, action = "Slack shows at most three modals at once.", "push_limit_reached"
         elif action == "clear":
             self.workspace.modals.clear()
         else:

@@ -7,6 +7,7 @@ and reads the Workspace, which is what the page draws.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -273,3 +274,19 @@ async def test_a_view_needs_a_fresh_trigger_and_an_update_the_current_hash(playg
     stale = slack.view_update({"view_id": opened.id, "hash": "old", "view": modal})
     assert stale["error"] == "hash_conflict"
     assert find_element(opened.view, FIND_BLOCK, ACTION_MODAL_FIND) is not None
+
+
+async def test_a_submission_acknowledged_with_a_fourth_modal_is_refused_in_place(
+    playground: Playground,
+) -> None:
+    views = playground.slack_side().views
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "t"}, "blocks": []}
+    playground.workspace.modals = [View(id=f"V{n}", view=modal) for n in range(3)]
+    pushed = json.dumps({"response_action": "push", "view": modal})
+    assert views.apply_response(playground.workspace.modals[-1], pushed) == "push_limit_reached"
+    assert len(playground.workspace.modals) == 3
+    assert "three modals" in playground.workspace.modals[-1].notice
+    assert views.apply_response(playground.workspace.modals[-1], "") == "close"
+    assert [view.id for view in playground.workspace.modals] == ["V0", "V1"]
+    assert views.apply_response(playground.workspace.modals[-1], '{"response_action": "clear"}') == "clear"
+    assert playground.workspace.modals == []
