@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Final
 
 from bot.access import NotAllowed
 from bot.answers import Answer, fetch
+from bot.cards.artifact import read_value
 from bot.cards.blocks import Reply, message
 from bot.cards.errors import error_reply, invalid_scope_reply, refusal_reply
 from bot.cards.subscriptions import (
@@ -377,10 +378,14 @@ def older_click(value: object) -> Changes | None:
 
 
 def version_click(value: object) -> VersionLookup | None:
-    """The Task a posted change's Version card button asks for (its value: `<registry_ref path> <artifact>
-    <version>`, bot.cards.changes.version_value); None when it does not read."""
+    """The Task a posted change's Version card button asks for (its value: the version's API path,
+    bot.cards.changes.version_value; or `<registry_ref path> <artifact> <version>`, as buttons posted
+    before 2026-12-07 carry it); None when it does not read."""
     if not isinstance(value, str) or len(value) > 2000:
         return None
+    read = read_value(value)
+    if read is not None:
+        return VersionLookup(read[0]) if isinstance(read[0], VersionRef) else None
     parts = value.split(" ")
     registry = registry_of(parts[0]) if len(parts) == 3 else None
     if registry is None:

@@ -91,6 +91,17 @@ def invalid_blocks(blocks: Any) -> list[str]:
     return problems
 
 
+def view_argument(args: dict[str, Any]) -> dict[str, Any] | None:
+    """The `view` argument of a views.* call (a JSON object, or its text as a form sends it), or None."""
+    view = args.get("view")
+    if isinstance(view, str):
+        try:
+            view = json.loads(view)
+        except ValueError:
+            return None
+    return view if isinstance(view, dict) else None
+
+
 def arguments(call: Recorded) -> dict[str, Any] | None:
     """A Web API call's arguments (JSON or form), with JSON-string fields (`blocks`, `unfurls`) decoded;
     None when the body is not an object. A GET's arguments are its query.
@@ -249,15 +260,26 @@ class SlackStandIn(Server):
 
     def view(self, args: dict[str, Any]) -> dict[str, Any]:
         """views.publish, views.open, views.push and views.update: the view back, with an id."""
-        view = args.get("view")
-        if isinstance(view, str):
-            try:
-                view = json.loads(view)
-            except ValueError:
-                return {"ok": False, "error": "invalid_arguments"}
-        if not isinstance(view, dict):
+        view = view_argument(args)
+        if view is None:
             return {"ok": False, "error": "invalid_arguments"}
         return {"ok": True, "view": {"id": args.get("view_id") or f"V{self.next_ts()}", **view}}
+
+    def view_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        """views.publish (a Home tab): `view` unless overridden."""
+        return self.view(args)
+
+    def view_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """views.open (a modal, on a trigger_id): `view` unless overridden."""
+        return self.view(args)
+
+    def view_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        """views.push (a modal on top of the open one): `view` unless overridden."""
+        return self.view(args)
+
+    def view_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        """views.update (a view by `view_id`): `view` unless overridden."""
+        return self.view(args)
 
     def respond(self, name: str, sent: dict[str, Any]) -> web.Response:
         """A post (a JSON object) to the response_url `name`."""
@@ -348,10 +370,10 @@ class SlackStandIn(Server):
                 "chat.delete": self.delete,
                 "chat.unfurl": self.unfurl,
                 "conversations.info": self.conversations_info,
-                "views.publish": self.view,
-                "views.open": self.view,
-                "views.push": self.view,
-                "views.update": self.view,
+                "views.publish": self.view_publish,
+                "views.open": self.view_open,
+                "views.push": self.view_push,
+                "views.update": self.view_update,
                 "users.conversations": self.user_conversations,
             }.get(method)
             state = self.channels.get(str(args.get("channel")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.cards.artifact import artifact_value
 from bot.cards.changes import (
     ACTION_CHANGES_MORE,
     ACTION_OPEN_VERSION,
@@ -17,7 +18,7 @@ from bot.cards.changes import (
     timeline,
     version_url,
 )
-from bot.refs import RegistryRef
+from bot.refs import ArtifactRef, RegistryRef, VersionRef
 from tests.cardcheck import assert_code_spans_closed, assert_no_foreign_markup, buttons, checked, everything
 
 REF = RegistryRef(account="acc_test", org="payments", project="checkout", registry="docker-prod")
@@ -37,7 +38,8 @@ def test_a_push_reads_as_one_line_with_who_digest_and_when() -> None:
 def test_a_push_message_has_the_version_card_and_harness_buttons() -> None:
     payload = checked(change_message([PUSH], ui_base=UI))
     found = buttons(payload)
-    assert found[ACTION_VERSION]["value"] == f"{REF.path} payments-api 1.4.2"
+    version = VersionRef(ArtifactRef(REF, "payments-api"), "1.4.2")
+    assert found[ACTION_VERSION]["value"] == artifact_value(version)
     assert found[ACTION_OPEN_VERSION]["url"] == version_url(PUSH, UI)
     assert found[ACTION_OPEN_VERSION]["url"].endswith(
         "/registries/docker-prod/artifacts/payments-api/versions/1.4.2"
@@ -100,3 +102,8 @@ def test_harness_text_never_becomes_markup(artifact: str, version: str, principa
     assert_no_foreign_markup(payload)
     checked(burst_thread([change] * 60))
     assert_code_spans_closed(change_line(change))
+
+
+def test_a_change_whose_names_no_ref_can_hold_has_no_version_card_button() -> None:
+    odd = Change(REF, "payments api", "1.4.2", "pushed", AT)
+    assert ACTION_VERSION not in buttons(checked(change_message([odd], ui_base=UI)))

@@ -13,13 +13,16 @@ from hypothesis import strategies as st
 
 from bot.access import Asker
 from bot.answers import Answer
+from bot.cards.artifact import artifact_value
 from bot.cards.blocks import Reply
 from bot.commands import SLASH
 from bot.harness.client import HarnessClient
 from bot.parsing import ScopeContext
 from bot.posting.fanout import queue_posts
+from bot.refs import ArtifactRef, VersionRef
 from bot.services import Services, build_services
 from bot.store import NewEvent, Store
+from bot.tasks.artifacts import VersionLookup
 from bot.watching import (
     Changes,
     Subscribe,
@@ -30,6 +33,7 @@ from bot.watching import (
     subscribe_handler,
     unsubscribe_click,
     unsubscribe_handler,
+    version_click,
 )
 from devtools.harness import HarnessStandIn
 from devtools.registries import ACCOUNT, API_KEY
@@ -254,3 +258,13 @@ def test_buttons_values_read_back_or_are_refused() -> None:
     assert (older.ref, older.artifact, older.page) == (REF, None, 2)
     for junk in ("", "a b c", f"{REF.path} - x 2", f"{REF.path} - 1 999", "nope/+ - 1 1"):
         assert older_click(junk) is None
+
+
+def test_the_version_card_button_reads_its_value_and_the_one_posted_before() -> None:
+    version = VersionRef(ArtifactRef(REF, "payments-api"), "1.4.2", "sha256:" + "ab" * 32)
+    assert version_click(artifact_value(version)) == VersionLookup(version)
+    legacy = VersionRef(ArtifactRef(REF, "payments-api"), "1.4.2")
+    assert version_click(f"{REF.path} payments-api 1.4.2") == VersionLookup(legacy)
+    artifact_only = artifact_value(ArtifactRef(REF, "payments-api"))
+    for junk in (artifact_only, "", "a b", f"{REF.path} payments-api", "x" * 3000, None, 7):
+        assert version_click(junk) is None

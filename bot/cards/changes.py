@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from bot.cards.artifact import artifact_value
 from bot.cards.blocks import Block, Reply, actions, button, context, section
 from bot.cards.registry import ACTION_OPEN
 from bot.cards.text import (
@@ -24,17 +25,17 @@ from bot.cards.text import (
     URL_LIMIT,
     code,
     date,
-    flat,
     inline,
     listing,
     plural,
     units,
 )
 from bot.names import SLASH_COMMAND as COMMAND
-from bot.refs import RegistryRef
+from bot.parsing import InvalidScope
+from bot.refs import ArtifactRef, RegistryRef, VersionRef
 
 ACTION_VERSION: Final = "open_version"
-"""The Version card button; its value is `version_value(...)`: `<registry_ref path> <artifact> <version>`."""
+"""The Version card button; its value is `version_value(...)`: the version's API path."""
 ACTION_OPEN_VERSION: Final = ACTION_OPEN
 """A link button; the registry card's own action id, which the bot already acknowledges."""
 ACTION_CHANGES_MORE: Final = "changes_more"
@@ -68,9 +69,15 @@ class Change:
     """Received after the bot was back (caught up from Harness's executions), not when it happened."""
 
 
-def version_value(change: Change) -> str:
-    """The Version card button's value (names and versions hold no spaces; Harness refuses them)."""
-    return f"{change.registry.path} {flat(change.artifact)} {flat(change.version)}"
+def version_value(change: Change) -> str | None:
+    """The Version card button's value: the version's API path, as every artifact and version button
+    carries it (`artifact_value`); None for names a ref cannot hold. The tag only, as before: the card
+    shows the digest the tag has now."""
+    try:
+        ref = VersionRef(ArtifactRef(change.registry, change.artifact), change.version)
+    except InvalidScope:
+        return None
+    return artifact_value(ref)
 
 
 def version_url(change: Change, ui_base: str) -> str:
@@ -159,7 +166,7 @@ def _buttons(change: Change, ui_base: str) -> Block | None:
     elements: list[Block] = []
     if change.trigger == "pushed":
         value = version_value(change)
-        if len(value) <= BUTTON_VALUE_LIMIT:
+        if value is not None and len(value) <= BUTTON_VALUE_LIMIT:
             elements.append(button("Version card", ACTION_VERSION, value=value))
         url = version_url(change, ui_base)
     else:

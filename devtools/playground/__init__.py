@@ -6,7 +6,9 @@ the app answers through a stand-in Slack Web API and response URLs served by the
 draws the answers as Slack would. Without HARNESS_API_KEY, a sandbox Harness holds made-up registries.
 
 Modules: `server` (wiring), `slack` (Slack's side, on the Slack stand-in of devtools/slack.py),
-`workspace` (conversations and wire formats), `render` (Block Kit → HTML), `page` (the page's HTML),
+`modals` (Slack's side of the Home tab and modals), `workspace` (conversations and wire formats),
+`views` (views, their state and their payloads), `render` (Block Kit → HTML; `mrkdwn` for Slack text),
+`page` (the page's HTML),
 `launch` (how `python -m bot` runs it; bot/modes.py decides when). The sandbox Harness is the Harness
 stand-in (devtools/harness.py) with the data set of devtools/registries.py. The page's files are in
 `static/`.

@@ -18,8 +18,9 @@ from typing import Any, Final
 from bot.cards import PACKAGE_TYPES, REGISTRY_TYPES
 from bot.refs import RegistryRef
 from devtools.harness import ERROR_NAMES
-from devtools.playground.render import Names, builder_url, mrkdwn, plain_text, render_blocks
-from devtools.playground.slack import Activity
+from devtools.playground.render import Names, builder_url, mrkdwn, plain_text, render_blocks, render_view
+from devtools.playground.slack import SHORTCUTS, Activity
+from devtools.playground.views import View
 from devtools.playground.workspace import (
     BOT_NAME,
     BOT_USER,
@@ -98,6 +99,27 @@ def _unfurls(message: Message, names: Names, now: datetime) -> str:
     return f'<div class="unfurls">{"".join(parts)}</div>' if parts else ""
 
 
+def _more_menu(message: Message) -> str:
+    """A message's ⋯ menu: the app's message shortcuts (Slack offers none on ephemeral messages)."""
+    if message.ephemeral or message.kind != "message":
+        return ""
+    return (
+        f'<details class="msg-more" data-key="more-{_esc(message.ts)}"><summary title="More actions" '
+        f'aria-label="More actions">⋯</summary>{_shortcut_menu("message")}</details>'
+    )
+
+
+def _shortcut_menu(kind: str) -> str:
+    """The app's shortcuts of one kind (`message`, `global`) as a menu of buttons."""
+    items = "".join(
+        f'<button type="button" class="shortcut" data-callback-id="{_esc(s.callback_id)}" '
+        f'data-kind="{_esc(kind)}">{_esc(s.name)} <span class="menu-app">{BOT_NAME}</span></button>'
+        for s in SHORTCUTS
+        if s.kind == kind
+    )
+    return f'<div class="menu" role="menu">{items}</div>'
+
+
 def render_message(message: Message, names: Names, *, now: datetime, replies: Sequence[Message] = ()) -> str:
     """One message as Slack draws it, with its unfurls, its thread, and (for the app's) its JSON."""
     letter, avatar = AVATARS.get(message.user, ("?", "avatar-other"))
@@ -127,7 +149,7 @@ def render_message(message: Message, names: Names, *, now: datetime, replies: Se
     return (
         f'<article class="{" ".join(classes)}" id="m-{_esc(message.ts)}" data-ts="{_esc(message.ts)}" '
         f'data-channel="{_esc(message.channel)}">'
-        f'<div class="avatar {avatar}" aria-hidden="true">{letter}</div>'
+        f'<div class="avatar {avatar}" aria-hidden="true">{letter}</div>{_more_menu(message)}'
         f'<div class="msg-main">{ephemeral}'
         f'<div class="msg-head"><strong class="msg-author">{_esc(author)}</strong>{badge}'
         f"{_time(message.ts)}{via}</div>"
@@ -180,8 +202,44 @@ def render_log(activities: Iterable[Activity]) -> str:
     return "".join(rows) or "<li>Nothing yet.</li>"
 
 
+def _draw_view(view: View, workspace: Workspace, now: datetime) -> str:
+    conversations = [(c.id, c.name, c.is_im) for c in workspace.conversations.values()]
+    return render_view(
+        view.view,
+        view_id=view.id,
+        values=view.values,
+        errors=view.errors,
+        names=workspace.names,
+        conversations=conversations,
+        now=now,
+    )
+
+
+def render_home(workspace: Workspace, *, now: datetime | None = None) -> str:
+    """The app's Home tab as the app last published it, or what Slack shows before it has."""
+    if workspace.home is None:
+        return (
+            f'<div class="empty">This is <strong>{BOT_NAME}</strong>\'s Home tab. Slack tells the app each '
+            "time you open it (<code>app_home_opened</code>); the app draws it with "
+            "<code>views.publish</code>. Nothing published yet.</div>"
+        )
+    return _draw_view(workspace.home, workspace, now or datetime.now(UTC))
+
+
+def render_modal(workspace: Workspace, *, now: datetime | None = None) -> str:
+    """The top modal (with what Slack says above it when the app did not answer), or nothing."""
+    if not workspace.modals:
+        return ""
+    top = workspace.modals[-1]
+    notice = f'<div class="modal-notice" role="alert">{_esc(top.notice)}</div>' if top.notice else ""
+    depth = len(workspace.modals)
+    stack = f'<div class="modal-stack">{depth} modals open</div>' if depth > 1 else ""
+    return f"{stack}{notice}{_draw_view(top, workspace, now or datetime.now(UTC))}"
+
+
 def render_updates(workspace: Workspace, activities: Iterable[Activity]) -> dict[str, Any]:
-    """What the page's long poll receives: every conversation's HTML and the wire log."""
+    """What the page's long poll receives: every conversation's HTML, the Home tab, the top modal and
+    the wire log."""
     now = datetime.now(UTC)
     return {
         "version": workspace.version,
@@ -190,8 +248,18 @@ def render_updates(workspace: Workspace, activities: Iterable[Activity]) -> dict
             for cid, conversation in workspace.conversations.items()
         },
         "counts": {cid: len(c.messages) for cid, c in workspace.conversations.items()},
+        "home": render_home(workspace, now=now),
+        "modal": render_modal(workspace, now=now),
         "log": render_log(activities),
     }
+
+
+def render_shortcuts() -> str:
+    """The ⚡ menu beside the message box: the app's global shortcuts."""
+    return (
+        '<details class="shortcuts" id="shortcuts"><summary title="Shortcuts" aria-label="Shortcuts">⚡'
+        f"</summary>{_shortcut_menu('global')}</details>"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -293,6 +361,17 @@ def render_panel(info: HarnessInfo) -> str:
             f'<p class="tries">{"".join(tries[:2])}</p></section>'
         )
     rows = "".join(_registry_row(registry, info) for registry in info.registries)
+    links = " and ".join(
+        RegistryRef(account=info.account, registry=name, org=org, project=project).ui_url(info.ui_base)
+        for org, project, name in (("payments", "checkout", "docker-prod"), ("payments", None, "helm-charts"))
+    )
+    clicks = (
+        "<h3>No syntax needed</h3><p>Open <strong>⌂ harbot Home</strong> in the sidebar (search, recent "
+        "lookups, subscriptions), the <strong>⚡</strong> menu by the message box › <em>Find a "
+        "registry</em>, or <strong>⋯</strong> on a message › <em>Look up in Harness</em>. "
+        "Try it on this one:</p>"
+        f'<p class="tries">{_chip(f"Rollback? Compare {links}", label="a message with two links")}</p>'
+    )
     errors = "".join(
         f"<li>{_chip(f'{COMMAND} payments/{error.name}', label=error.name)} {_esc(error.shows)}</li>"
         for error in ERROR_NAMES
@@ -308,7 +387,7 @@ def render_panel(info: HarnessInfo) -> str:
         "talks to is a sandbox inside the playground: nothing here comes from, or goes to, a Harness "
         "account. Set <code>HARNESS_API_KEY</code> and restart to look up your own.</p>"
         f'<p class="tries">{"".join(tries)}</p>'
-        f'<h3>Find it anywhere</h3><p class="tries">{"".join(finds)}</p>'
+        f'<h3>Find it anywhere</h3><p class="tries">{"".join(finds)}</p>{clicks}'
         f'<table class="registries"><thead><tr><th>Registry</th><th>Scope</th><th>Kind</th><th></th></tr>'
         f"</thead><tbody>{rows}</tbody></table>"
         f"{_push_section(info)}"
@@ -337,6 +416,10 @@ def render_page(info: HarnessInfo, workspace: Workspace, activities: Iterable[Ac
         dm=DM,
         channel_pane=updates["conversations"][CHANNEL],
         dm_pane=updates["conversations"][DM],
+        home_pane=updates["home"],
+        modal=updates["modal"],
+        modal_hidden="" if updates["modal"] else "hidden",
+        shortcuts=render_shortcuts(),
         panel=render_panel(info),
         log=updates["log"],
         version=str(updates["version"]),

@@ -26,6 +26,7 @@ from devtools import registries as sandbox_data
 from devtools.harness import HarnessStandIn
 from devtools.playground.page import STATIC, HarnessInfo, render_page, render_updates
 from devtools.playground.slack import PlaygroundSlack
+from devtools.playground.views import RawValues
 from devtools.playground.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -180,10 +181,20 @@ class Playground:
         app.router.add_get("/", self._page)
         app.router.add_get("/static/{name}", self._static)
         app.router.add_get("/playground/updates", self._updates)
-        app.router.add_post("/playground/send", self._send)
-        app.router.add_post("/playground/press", self._press)
-        app.router.add_post("/playground/clear", self._clear)
-        app.router.add_post("/playground/push", self._push)
+        posts = {
+            "send": self._send,
+            "press": self._press,
+            "clear": self._clear,
+            "push": self._push,
+            "home": self._home,
+            "options": self._options,
+            "view/act": self._view_act,
+            "view/submit": self._view_submit,
+            "view/close": self._view_close,
+            "shortcut": self._shortcut,
+        }
+        for path, handler in posts.items():
+            app.router.add_post(f"/playground/{path}", handler)
 
     def slack_side(self) -> PlaygroundSlack:
         """The stand-in Slack (Web API, response URLs, what is sent to the app); once started."""
@@ -267,6 +278,91 @@ class Playground:
         results = [str(execution.get("result")) for execution in executions]
         return web.json_response({"ok": True, "delivered": results, "version": self.workspace.version})
 
+    def _done(self, **fields: Any) -> web.Response:
+        return web.json_response({"ok": True, **fields, "version": self.workspace.version})
+
+    async def _home(self, _: web.Request) -> web.Response:
+        """The Home tab opened: Slack sends app_home_opened each time."""
+        await self.slack_side().views.open_home()
+        return self._done()
+
+    async def _options(self, request: web.Request) -> web.Response:
+        """Typing in an external select: the app's options for it, as `[{value, label}]`."""
+        body = await self._json(request)
+        view_id, block_id, action_id, value = _strings(body, "view_id", "block_id", "action_id", "value")
+        options = await self.slack_side().views.suggest(view_id, block_id, action_id, value)
+        return self._done(options=options)
+
+    async def _view_act(self, request: web.Request) -> web.Response:
+        """A button pressed or a choice made in the Home tab or a modal."""
+        body = await self._json(request)
+        view_id, block_id, action_id = _strings(body, "view_id", "block_id", "action_id")
+        raw = read_raw(body.get("raw"))
+        found = await self.slack_side().views.act_in_view(
+            view_id, block_id, action_id, values=read_values(body.get("values")), raw=raw
+        )
+        return self._done(found=found)
+
+    async def _view_submit(self, request: web.Request) -> web.Response:
+        body = await self._json(request)
+        (view_id,) = _strings(body, "view_id")
+        outcome = await self.slack_side().views.submit(view_id, read_values(body.get("values")))
+        return self._done(outcome=outcome)
+
+    async def _view_close(self, request: web.Request) -> web.Response:
+        body = await self._json(request)
+        (view_id,) = _strings(body, "view_id")
+        return self._done(found=await self.slack_side().views.close(view_id))
+
+    async def _shortcut(self, request: web.Request) -> web.Response:
+        """A shortcut chosen: global (⚡) or on a message (its channel and ts)."""
+        body = await self._json(request)
+        (callback_id,) = _strings(body, "callback_id")
+        channel, ts = body.get("channel"), body.get("ts")
+        found = await self.slack_side().shortcut(
+            callback_id,
+            channel=channel if isinstance(channel, str) else None,
+            ts=ts if isinstance(ts, str) else None,
+        )
+        return self._done(found=found)
+
     async def _clear(self, _: web.Request) -> web.Response:
         self.workspace.clear()
         return web.json_response({"ok": True, "version": self.workspace.version})
+
+
+MAX_VALUES: Final = 100
+"""Inputs of one view the page may say something about (Slack allows 100 blocks)."""
+MAX_VALUE_TEXT: Final = 3000
+
+
+def _strings(body: dict[str, Any], *keys: str) -> list[str]:
+    """These fields of a page request, each a string, or 400."""
+    values = [body.get(key) for key in keys]
+    if not all(isinstance(value, str) for value in values):
+        raise web.HTTPBadRequest(text=f"{', '.join(keys)}: strings.")
+    return [str(value)[:MAX_VALUE_TEXT] for value in values]
+
+
+def read_raw(raw: object) -> Any:
+    """One input's value as the page sends it, or None when it is not of any input's shape: a text or
+    conversation id, the ticked checkboxes' values, or a chosen option's `{value, label}`."""
+    if isinstance(raw, str):
+        return raw[:MAX_VALUE_TEXT]
+    if isinstance(raw, list):
+        return [str(item)[:MAX_VALUE_TEXT] for item in raw[:MAX_VALUES] if isinstance(item, str)]
+    if isinstance(raw, dict) and isinstance(raw.get("value"), str):
+        label = raw.get("label")
+        return {"value": raw["value"][:MAX_VALUE_TEXT], "label": str(label or "")[:MAX_VALUE_TEXT]}
+    return None
+
+
+def read_values(values: object) -> RawValues:
+    """What the page says was entered in a view, by block_id then action_id; anything else dropped."""
+    read: RawValues = {}
+    for block_id, block in list(values.items())[:MAX_VALUES] if isinstance(values, dict) else []:
+        for action_id, raw in list(block.items())[:MAX_VALUES] if isinstance(block, dict) else []:
+            value = read_raw(raw)
+            if value is not None:
+                read.setdefault(str(block_id), {})[str(action_id)] = value
+    return read

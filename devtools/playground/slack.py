@@ -25,11 +25,14 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from devtools.playground.modals import ViewSide
 from devtools.playground.workspace import (
     BOT_ID,
     BOT_NAME,
     BOT_USER,
+    CHANNEL,
     COMMAND,
+    DM,
     ME,
     TEAM_ID,
     Conversation,
@@ -38,10 +41,12 @@ from devtools.playground.workspace import (
     block_actions,
     command_form,
     event_envelope,
+    global_shortcut,
     link_shared_event,
     links_in,
     mention_event,
     mentions_bot,
+    message_action,
     message_event,
     to_wire,
 )
@@ -56,6 +61,27 @@ RESPONSE_URL_USES: Final = 5
 MAX_LOG: Final = 60
 MAX_TEXT: Final = 40_000
 MAX_LINKS: Final = 5
+TRIGGER_SECONDS: Final = 3.0
+"""A trigger_id opens one view, within 3 seconds of the interaction that brought it."""
+MAX_MODALS: Final = 3
+"""Slack stacks at most three modals."""
+FORM_TYPE: Final = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """A shortcut as the app's manifest declares it (tests/playground keep these and manifest.yml in step)."""
+
+    callback_id: str
+    name: str
+    kind: str
+    """`global` (the ⚡ menu) or `message` (a message's ⋯ menu)."""
+
+
+SHORTCUTS: Final = (
+    Shortcut("look_up_in_harness", "Look up in Harness", "message"),
+    Shortcut("find_registry", "Find a registry", "global"),
+)
 
 
 @dataclass
@@ -97,6 +123,13 @@ class PlaygroundSlack(SlackStandIn):
         self.log: deque[Activity] = deque(maxlen=MAX_LOG)
         self._responses: dict[str, ResponseTarget] = {}
         self._session: aiohttp.ClientSession | None = None
+        self.views = ViewSide(
+            workspace, interact=self._interact, deliver_event=self._deliver_event, new_id=self._new_view_id
+        )
+        self.memberships[ME] = [CHANNEL]
+
+    def _new_view_id(self) -> str:
+        return f"V{self.next_ts()}"
 
     async def aclose(self) -> None:
         """Close the connection pool to the app."""
@@ -191,7 +224,7 @@ class PlaygroundSlack(SlackStandIn):
         form = command_form(text.strip(), conversation=conversation, response_url=response_url)
         status, body = await self._deliver(
             urllib.parse.urlencode(form),
-            content_type="application/x-www-form-urlencoded",
+            content_type=FORM_TYPE,
             what=f"slash command {typed[:60]}",
         )
         if status != 200:
@@ -230,15 +263,44 @@ class PlaygroundSlack(SlackStandIn):
             response_url=self._response_url(target),
             conversation=conversation,
         )
-        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
-        status, _ = await self._deliver(
-            body, content_type="application/x-www-form-urlencoded", what=f"block_actions {action_id}"
-        )
+        status, _ = await self._interact(payload, f"block_actions {action_id}")
         if status != 200:
             self.workspace.notice(channel, "That button didn't work: the app didn't answer Slack in time.")
         return True
 
     # -----------------------------------------------------------------------------------------------------
+    # Slack → app: shortcuts (views are in devtools/playground/modals.py).
+
+    async def _interact(self, payload: dict[str, Any], what: str) -> tuple[int, str]:
+        """POST an interaction payload (as Slack's form body), its trigger_id noted as issued."""
+        trigger = payload.get("trigger_id")
+        if isinstance(trigger, str):
+            self.views.issued(trigger)
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return await self._deliver(body, content_type=FORM_TYPE, what=what)
+
+    async def shortcut(self, callback_id: str, *, channel: str | None = None, ts: str | None = None) -> bool:
+        """A shortcut chosen: a global one from the ⚡ menu, a message one on the message `ts` in
+        `channel`. False when there is no such shortcut or message."""
+        shortcut = next((s for s in SHORTCUTS if s.callback_id == callback_id), None)
+        if shortcut is None:
+            return False
+        if shortcut.kind == "global":
+            await self._interact(global_shortcut(callback_id), f"shortcut {callback_id}")
+            return True
+        conversation = self.workspace.conversation(channel or "")
+        message = conversation.find(ts or "") if conversation is not None else None
+        if conversation is None or message is None:
+            return False
+        target = ResponseTarget(channel=conversation.id, thread_ts=message.thread_ts)
+        payload = message_action(
+            message, conversation, callback_id=callback_id, response_url=self._response_url(target)
+        )
+        status, _ = await self._interact(payload, f"message_action {callback_id}")
+        if status != 200:
+            self.workspace.notice(conversation.id, "That shortcut didn't work: the app didn't answer Slack.")
+        return True
+
     # -----------------------------------------------------------------------------------------------------
     # App → Slack: the stand-in's message methods, applied to the Workspace.
 
@@ -268,6 +330,9 @@ class PlaygroundSlack(SlackStandIn):
             )
 
     def post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("channel") == ME:
+            # A user id as the channel: Slack posts in the app's DM with that user (its Messages tab).
+            args = {**args, "channel": DM}
         if self.workspace.conversation(str(args.get("channel"))) is None:
             return {"ok": False, "error": "channel_not_found"}
         thread = args.get("thread_ts")
@@ -335,6 +400,18 @@ class PlaygroundSlack(SlackStandIn):
                 message.unfurls[url] = unfurl
         self.workspace.touch()
         return {"ok": True}
+
+    def view_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self.views.publish(args)
+
+    def view_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self.views.open(args)
+
+    def view_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self.views.push(args)
+
+    def view_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self.views.update(args)
 
     def respond(self, name: str, sent: dict[str, Any]) -> web.Response:
         target = self._responses.get(name)

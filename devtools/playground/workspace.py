@@ -15,7 +15,10 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:
+    from devtools.playground.views import View
 
 TEAM_ID: Final = "T07PLAYGND"
 TEAM_DOMAIN: Final = "playground"
@@ -95,6 +98,10 @@ class Workspace:
             CHANNEL: Conversation(CHANNEL, CHANNEL_NAME, is_im=False),
             DM: Conversation(DM, BOT_NAME, is_im=True),
         }
+        self.home: View | None = None
+        """The user's Home tab, once the app published it."""
+        self.modals: list[View] = []
+        """The user's open modals, the top one last (Slack stacks at most three)."""
         self.version = 0
         self._changed = asyncio.Event()
         self._last_ts = 0.0
@@ -153,10 +160,25 @@ class Workspace:
         return True
 
     def clear(self) -> None:
-        """Empty every conversation."""
+        """Empty every conversation and close every modal (the Home tab stays, as in Slack)."""
         for conversation in self.conversations.values():
             conversation.messages.clear()
+        self.modals.clear()
         self.touch()
+
+    def find_view(self, view_id: str) -> View | None:
+        """The Home tab or an open modal with this id."""
+        views = [*self.modals, *([self.home] if self.home is not None else [])]
+        return next((view for view in views if view.id == view_id), None)
+
+    def close_modal(self, view_id: str) -> bool:
+        """Close the modal `view_id` (and any on top of it); False when it was not open."""
+        for index, view in enumerate(self.modals):
+            if view.id == view_id:
+                del self.modals[index:]
+                self.touch()
+                return True
+        return False
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -313,10 +335,7 @@ def block_actions(
         if key in action:
             pressed[key] = action[key]
     payload: dict[str, Any] = {
-        "type": "block_actions",
-        "user": {"id": user, "username": MY_NAME, "name": MY_NAME, "team_id": TEAM_ID},
-        "api_app_id": APP_ID,
-        "token": "playground-verification-token",
+        **interaction("block_actions", user=user),
         "container": {
             "type": "message",
             "message_ts": message.ts,
@@ -324,9 +343,6 @@ def block_actions(
             "is_ephemeral": message.ephemeral,
         },
         "trigger_id": trigger_id(),
-        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
-        "enterprise": None,
-        "is_enterprise_install": False,
         "channel": {
             "id": conversation.id,
             "name": "directmessage" if conversation.is_im else conversation.name,
@@ -347,3 +363,49 @@ def block_actions(
             **({"thread_ts": message.thread_ts} if message.thread_ts else {}),
         }
     return payload
+
+
+def interaction(kind: str, *, user: str = ME) -> dict[str, Any]:
+    """What every interaction payload starts with."""
+    return {
+        "type": kind,
+        "user": {"id": user, "username": MY_NAME, "name": MY_NAME, "team_id": TEAM_ID},
+        "api_app_id": APP_ID,
+        "token": "playground-verification-token",
+        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
+
+
+def global_shortcut(callback_id: str) -> dict[str, Any]:
+    """The `shortcut` payload for choosing a global shortcut from the ⚡ menu."""
+    return {
+        **interaction("shortcut"),
+        "callback_id": callback_id,
+        "trigger_id": trigger_id(),
+        "action_ts": f"{time.time():.6f}",
+    }
+
+
+def message_action(
+    message: Message, conversation: Conversation, *, callback_id: str, response_url: str
+) -> dict[str, Any]:
+    """The `message_action` payload for a message shortcut chosen on `message`."""
+    sent: dict[str, Any] = {"type": "message", "user": message.user, "text": message.text, "ts": message.ts}
+    if message.user == BOT_USER:
+        sent["bot_id"] = BOT_ID
+    if message.blocks:
+        sent["blocks"] = message.stored_blocks()
+    if message.thread_ts:
+        sent["thread_ts"] = message.thread_ts
+    return {
+        **interaction("message_action"),
+        "callback_id": callback_id,
+        "trigger_id": trigger_id(),
+        "action_ts": f"{time.time():.6f}",
+        "message_ts": message.ts,
+        "message": sent,
+        "channel": {"id": conversation.id, "name": _channel_name(conversation)},
+        "response_url": response_url,
+    }

@@ -145,3 +145,88 @@ async def test_error_name_shows_the_friendly_message(page: Page) -> None:
     )
     assert "My Harness key doesn't have permission to read forbidden in org payments." in text
     assert "Only visible to you" in text
+
+
+HOME = "document.querySelector('#pane-home .home-view')"
+MODAL = "document.querySelector('#modal:not([hidden]) .modal')"
+
+
+def option(root: str, label: str) -> str:
+    """JS: the option labelled `label` in the open search list under `root`."""
+    return (
+        f"[...{root}.querySelectorAll('.bk-select-option')].find(o => o.textContent === {json.dumps(label)})"
+    )
+
+
+async def pick(page: Page, root: str, typed: str, label: str) -> None:
+    """Type into the search box under `root`, wait for the option `label`, and click it."""
+    await page.click(f"{root}.querySelector('.bk-select-search')")
+    await page.send("Input.insertText", text=typed)
+    await page.wait_for(f"!!{option(root, label)}", what=f"the option {label}")
+    await page.click(option(root, label))
+
+
+async def choose_channel(page: Page) -> None:
+    """Pick #incident-42 in the open modal's channel menu: a real <select>, so choosing is setting its
+    value and the change event, as the browser's own menu does."""
+    await page.evaluate(
+        f"(() => {{ const s = {MODAL}.querySelector('select.bk-conversations-select');"
+        " s.value = 'C07INCIDNT'; s.dispatchEvent(new Event('change', {bubbles: true})); })()"
+    )
+
+
+async def test_the_home_tab_finds_a_registry_as_you_type_and_opens_its_card_in_the_dm(page: Page) -> None:
+    await page.click("document.querySelector('.nav-item[data-channel=\"home\"]')")
+    await page.wait_for(f"!!{HOME}", what="the Home tab, published by the app")
+    assert await page.evaluate("document.getElementById('composer').hidden") is True
+    await pick(page, HOME, "docker-prod", "payments/checkout/docker-prod")
+    await page.wait_for(
+        f"{HOME}.innerText.includes('You looked up recently')", what="the Home tab redrawn with the lookup"
+    )
+    await page.screenshot(ARTIFACTS / "playground-home.png")
+    await page.click("document.querySelector('.nav-item[data-channel=\"D07HARBOT1\"]')")
+    await page.wait_for(f"!!{card('docker-prod')}", what="the card in the DM")
+
+
+async def test_find_a_registry_shares_its_card_and_subscribes_the_channel_all_by_clicking(page: Page) -> None:
+    await page.click("document.querySelector('#shortcuts summary')")
+    await page.click("document.querySelector('.shortcut[data-callback-id=\"find_registry\"]')")
+    await page.wait_for(f"!!{MODAL}", what="the Find a registry modal")
+    await pick(page, MODAL, "docker-prod", "payments/checkout/docker-prod")
+    await page.click(f"{MODAL}.querySelector('.modal-submit')")
+    await page.wait_for(
+        f"{MODAL}?.querySelector('.bk-header-text')?.textContent.includes('docker-prod')",
+        what="the card in the modal",
+    )
+    await choose_channel(page)
+    await page.click(f"{MODAL}.querySelector('[data-action-id=\"modal_share\"]')")
+    await page.wait_for(f"{MODAL}.innerText.includes('Shared to')", what="the note in the modal")
+    await page.screenshot(ARTIFACTS / "playground-modal.png")
+    await page.click(f"{MODAL}.querySelector('[data-action-id=\"modal_subscribe\"]')")
+    await page.wait_for(
+        f"{MODAL}?.querySelector('.modal-title')?.textContent === 'Subscribe a channel'",
+        what="the Subscribe modal on top",
+    )
+    await page.click(f"{MODAL}.querySelector('.modal-submit')")
+    await page.wait_for(f"{MODAL}.querySelector('.bk-error')?.textContent", what="no channel: the error")
+    await choose_channel(page)
+    await page.click(f"{MODAL}.querySelector('.modal-submit')")
+    await page.wait_for("document.getElementById('modal').hidden", what="the modals closed")
+    await page.click("document.querySelector('.nav-item[data-channel=\"D07HARBOT1\"]')")
+    await page.wait_for(
+        f"{CARDS}.some(m => m.innerText.includes('Done') && m.innerText.includes('docker-prod'))",
+        what="the outcome in the DM",
+    )
+    await page.click("document.querySelector('.nav-item[data-channel=\"C07INCIDNT\"]')")
+    await page.wait_for(f"!!{card('docker-prod')}", what="the shared card in the channel")
+
+
+async def test_the_message_shortcut_answers_privately_with_both_linked_cards(page: Page) -> None:
+    helm = f"https://app.harness.io/ng/account/{ACCOUNT}/all/orgs/payments/registries/helm-charts"
+    await say(page, f"Rollback? Compare {LINK} and {helm}")
+    typed = "[...document.querySelectorAll('.pane.active .msg')].find(m => m.innerText.includes('Rollback'))"
+    await page.wait_for(f"!!{typed}", what="the message")
+    await page.click(f"{typed}.querySelector('.msg-more summary')")
+    await page.click(f"{typed}.querySelector('.shortcut[data-callback-id=\"look_up_in_harness\"]')")
+    await page.wait_for(f"!!{card('helm-charts')} && !!{card('docker-prod')}", what="both cards")
+    assert await page.evaluate(f"{card('helm-charts')}.classList.contains('msg-ephemeral')") is True

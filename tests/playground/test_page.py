@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from devtools.playground.page import HarnessInfo, render_conversation, render_log, render_panel
+from bot.cards.home import find_modal, home_tab
+from bot.cards.subscribe import subscribe_modal
+from bot.commands import COMMANDS
+from devtools.playground.page import (
+    HarnessInfo,
+    render_conversation,
+    render_home,
+    render_log,
+    render_modal,
+    render_panel,
+    render_shortcuts,
+)
 from devtools.playground.slack import Activity
+from devtools.playground.views import View
 from devtools.playground.workspace import BOT_USER, CHANNEL, DM, ME, Workspace
 from devtools.registries import ACCOUNT, registries
 
@@ -112,3 +124,41 @@ def test_log_is_newest_first_and_escaped() -> None:
         [Activity(1.0, "Slack → app", "<first>", "200"), Activity(2.0, "app → Slack", "second", "ok")]
     )
     assert html.index("second") < html.index("&lt;first&gt;")
+
+
+def test_messages_offer_the_message_shortcut_except_ephemeral_ones() -> None:
+    workspace = Workspace()
+    workspace.post(CHANNEL, ME, "see https://app.harness.io/x")
+    workspace.post(CHANNEL, BOT_USER, "psst", ephemeral=True)
+    html = drawn(workspace)
+    assert html.count('data-callback-id="look_up_in_harness"') == 1
+    assert "Look up in Harness" in html
+    assert 'data-callback-id="find_registry"' not in html
+
+
+def test_the_shortcuts_menu_lists_the_global_shortcuts() -> None:
+    menu = render_shortcuts()
+    assert 'data-callback-id="find_registry"' in menu
+    assert "Find a registry" in menu
+    assert "look_up_in_harness" not in menu
+
+
+def test_the_home_tab_says_nothing_is_published_until_the_app_publishes_it() -> None:
+    workspace = Workspace()
+    assert "Nothing published yet" in render_home(workspace)
+    workspace.home = View(id="VHOME", view=home_tab([], COMMANDS))
+    html = render_home(workspace)
+    assert 'data-view-id="VHOME"' in html
+    assert "Nothing published yet" not in html
+
+
+def test_only_the_top_modal_is_drawn_with_what_slack_says_above_it() -> None:
+    workspace = Workspace()
+    assert render_modal(workspace) == ""
+    workspace.modals = [View(id="V1", view=find_modal()), View(id="V2", view=subscribe_modal())]
+    workspace.modals[-1].notice = "We had some trouble connecting. Try again?"
+    html = render_modal(workspace)
+    assert 'data-view-id="V2"' in html
+    assert 'data-view-id="V1"' not in html
+    assert "2 modals open" in html
+    assert "We had some trouble connecting" in html

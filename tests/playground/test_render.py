@@ -4,26 +4,57 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, cast
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.cards import CardOptions, compact_card, error_reply, help_reply, invalid_scope_reply, registry_card
+from bot.cards.home import (
+    ACTION_HOME_FIND,
+    ACTION_MODAL_CHANNEL,
+    ACTION_MODAL_FIND,
+    FIND_BLOCK,
+    LastEvent,
+    Watched,
+    card_modal,
+    find_modal,
+    home_tab,
+    registry_option,
+)
+from bot.cards.subscribe import (
+    ACTION_SUBSCRIBE_ARTIFACT,
+    ACTION_SUBSCRIBE_CHANNEL,
+    ACTION_SUBSCRIBE_EVENTS,
+    ACTION_SUBSCRIBE_REGISTRY,
+    ACTION_SUBSCRIBE_TAG,
+    ARTIFACT_BLOCK,
+    CHANNEL_BLOCK,
+    EVENTS_BLOCK,
+    REGISTRY_BLOCK,
+    TAG_BLOCK,
+    subscribe_modal,
+)
+from bot.commands import COMMANDS
 from bot.harness.errors import Forbidden, HarnessTimeout, NotFound, ServerError
 from bot.harness.models import RegistryResponse
 from bot.parsing import InvalidScope, ScopeContext
-from bot.refs import RegistryRef
+from bot.parsing.globs import MAX_GLOB_CHARS
+from bot.refs import ArtifactRef, RegistryRef, Target, VersionRef
 from devtools.playground.render import (
     BLOCK_KIT_BUILDER,
     builder_url,
     format_date,
     mrkdwn,
+    option_label,
+    options_of,
     plain_text,
     render_blocks,
     render_text_object,
+    render_view,
 )
 from tests.support import harness_fixture
 
@@ -196,12 +227,12 @@ def test_unknown_blocks_and_elements_say_so_instead_of_vanishing() -> None:
     html = render_blocks(
         [
             {"type": "rich_text", "elements": []},
-            {"type": "actions", "elements": [{"type": "static_select"}]},
+            {"type": "actions", "elements": [{"type": "datepicker"}]},
             "junk",
         ]
     )
     assert "<code>rich_text block</code>" in html
-    assert "<code>static_select element</code>" in html
+    assert "<code>datepicker element</code>" in html
     assert "<code>block</code>" in html
 
 
@@ -469,3 +500,474 @@ def test_help_and_error_messages_draw_whole() -> None:
     assert '<code class="bk-code">/har &lt;link&gt;</code>' in render_blocks(
         help_reply(CTX).as_kwargs()["blocks"]
     )
+
+
+# -------------------------------------------------------------------------------------------------------
+# Views and their input elements.
+
+VOID = frozenset({"input", "br", "hr", "img"})
+CONVERSATIONS = [("C1", "general", False), ("C2", "incident-42", False), ("D1", "alice", True)]
+INPUT_TAGS = ("input", "select", "textarea")
+
+
+@dataclass
+class Node:
+    """One element of a parsed fragment, with its children and all the text inside it."""
+
+    tag: str
+    attrs: dict[str, str | None]
+    children: list[Node] = field(default_factory=list)
+    text: str = ""
+
+    def find(self, tag: str | None = None, css: str | None = None, **attrs: str | None) -> list[Node]:
+        """Descendants, depth first, with this tag, this class among their classes and these attributes
+        (`data_kind` for `data-kind`; None for a boolean attribute present, as in `selected=None`)."""
+        wanted = {name.replace("_", "-"): value for name, value in attrs.items()}
+        found: list[Node] = []
+        for child in self.children:
+            classes = (child.attrs.get("class") or "").split()
+            if (
+                (tag is None or child.tag == tag)
+                and (css is None or css in classes)
+                and all(name in child.attrs and child.attrs[name] == value for name, value in wanted.items())
+            ):
+                found.append(child)
+            found += child.find(tag, css, **attrs)
+        return found
+
+    def one(self, tag: str | None = None, css: str | None = None, **attrs: str | None) -> Node:
+        (found,) = self.find(tag, css, **attrs)
+        return found
+
+
+class Tree(HTMLParser):
+    """A fragment as a tree; a closing tag that does not close the open element fails the test."""
+
+    def __init__(self, fragment: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("", {})
+        self.open = [self.root]
+        self.feed(fragment)
+        self.close()
+        assert self.open == [self.root], "unclosed elements"
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = Node(tag, dict(attrs))
+        self.open[-1].children.append(node)
+        if tag not in VOID:
+            self.open.append(node)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open[-1].tag == tag, f"</{tag}> closes <{self.open[-1].tag}>"
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        for node in self.open:
+            node.text += data
+
+
+def view_tree(view: Any, **kwargs: Any) -> Node:
+    html = render_view(view, view_id="V1", now=NOW, **kwargs)
+    assert "bk-unsupported" not in html
+    return Tree(html).root
+
+
+def block_of(root: Node, block_id: str) -> Node:
+    return root.one("div", "bk-block", data_block_id=block_id)
+
+
+def element_of(root: Node, block_id: str) -> Node:
+    return block_of(root, block_id).one(css="bk-input-element")
+
+
+def watched() -> list[Watched]:
+    last = LastEvent("pushed", "checkout-api", "2.14.0", datetime(2024, 6, 19, 15, 0, tzinfo=UTC))
+    return [
+        Watched("C2", REF, "checkout-*", "pushes and deletes", last),
+        Watched("C1", REF, "", "deletes", None),
+    ]
+
+
+def subscribe_tree(**kwargs: Any) -> Node:
+    return view_tree(subscribe_modal(registry=REF, channel="C1"), conversations=CONVERSATIONS, **kwargs)
+
+
+def test_home_tab_draws_whole_with_recents_and_watched_channels() -> None:
+    api = ArtifactRef(REF, "checkout-api")
+    recent: list[Target] = [VersionRef(api, "2.14.0"), api, REF]
+    view = home_tab(recent, COMMANDS, watched())
+    root = view_tree(view, names={"C2": "incident-42"})
+    (home,) = root.children
+    assert (home.tag, home.attrs["class"], home.attrs["data-view-id"]) == ("div", "home-view", "V1")
+    assert len(home.children) == len(view["blocks"])
+    buttons = [button.text for button in root.find("button", "bk-button")]
+    assert buttons[:3] == [target.short for target in recent]
+    assert "#incident-42" in root.text
+    assert "checkout-api:2.14.0" in root.text
+
+
+def test_home_search_box_is_an_external_select_that_dispatches_at_once() -> None:
+    root = view_tree(home_tab([], COMMANDS))
+    box = root.one(data_kind="external_select")
+    assert box.tag == "div"
+    assert box.attrs["class"] == "bk-input-element bk-external-select"
+    assert box.attrs["data-action-id"] == ACTION_HOME_FIND
+    assert box.attrs["data-block-id"] == "b1"
+    assert box.attrs["data-dispatch"] == "1"
+    assert box.attrs["data-min-query"] == "1"
+    assert (box.attrs["data-value"], box.attrs["data-label"]) == ("", "")
+    search = box.one("input")
+    assert search.attrs["type"] == "search"
+    assert search.attrs["class"] == "bk-select-search"
+    assert search.attrs["placeholder"] == search.attrs["aria-label"] == "Type a registry name"
+    assert search.attrs["value"] == ""
+    assert search.attrs["autocomplete"] == "off"
+    listbox = box.one("ul")
+    assert (listbox.attrs["class"], listbox.attrs["role"]) == ("bk-select-options", "listbox")
+    assert "hidden" in listbox.attrs
+    assert listbox.children == []
+
+
+def test_find_modal_is_a_dialog_with_its_title_close_and_submit() -> None:
+    root = view_tree(find_modal())
+    (modal,) = root.children
+    assert modal.attrs == {
+        "class": "modal",
+        "role": "dialog",
+        "aria-modal": "true",
+        "aria-labelledby": "modal-title-V1",
+        "data-view-id": "V1",
+    }
+    title = modal.one("h2")
+    assert (title.attrs["id"], title.attrs["class"], title.text) == (
+        "modal-title-V1",
+        "modal-title",
+        "Find a registry",
+    )
+    assert modal.one("button", "modal-x").attrs["data-view-action"] == "close"
+    assert modal.one("button", "modal-x").attrs["aria-label"] == "Close"
+    cancel = modal.one("footer", "modal-foot").one("button", "modal-cancel")
+    assert (cancel.text, cancel.attrs["data-view-action"]) == ("Close", "close")
+    submit = modal.one("button", "modal-submit")
+    assert (submit.text, submit.attrs["data-view-action"]) == ("Show", "submit")
+    assert modal.one("div", "modal-body").one("div", "bk-input", data_block_id=FIND_BLOCK)
+
+
+def test_a_modal_input_block_has_its_label_then_an_element_that_waits_for_submit() -> None:
+    block = block_of(view_tree(find_modal()), FIND_BLOCK)
+    label, box = block.children
+    assert (label.tag, label.attrs["class"], label.text) == ("label", "bk-input-label", "Registry")
+    assert label.find(css="bk-optional") == []
+    assert box.attrs["data-kind"] == "external_select"
+    assert box.attrs["data-block-id"] == FIND_BLOCK
+    assert box.attrs["data-action-id"] == ACTION_MODAL_FIND
+    assert "data-dispatch" not in box.attrs
+
+
+def test_a_modal_without_submit_or_close_has_only_cancel() -> None:
+    root = view_tree({"type": "modal", "title": pt("Note"), "blocks": []})
+    assert root.find("button", "modal-submit") == []
+    assert root.one("button", "modal-cancel").text == "Cancel"
+
+
+def test_card_modal_shares_to_any_conversation_dms_included() -> None:
+    card = registry_card(_registry("virtual.json"), REF, ui_base="https://app.harness.io").as_kwargs()[
+        "blocks"
+    ]
+    root = view_tree(card_modal(card, REF), conversations=CONVERSATIONS)
+    menu = root.one(data_kind="conversations_select")
+    assert menu.tag == "select"
+    assert menu.attrs["class"] == "bk-input-element bk-conversations-select"
+    assert menu.attrs["data-action-id"] == ACTION_MODAL_CHANNEL
+    assert menu.attrs["data-dispatch"] == "1"
+    options = [(option.attrs["value"], option.text) for option in menu.find("option")]
+    assert options == [("", "Pick a channel"), ("C1", "#general"), ("C2", "#incident-42"), ("D1", "@alice")]
+    assert not any("selected" in option.attrs for option in menu.find("option"))
+    assert root.find("button", "modal-submit") == []
+
+
+def test_subscribe_modal_starts_from_the_registry_channel_and_both_events() -> None:
+    root = subscribe_tree()
+    registry = element_of(root, REGISTRY_BLOCK)
+    assert (registry.attrs["data-value"], registry.attrs["data-label"]) == (REF.path, REF.short)
+    assert registry.one("input").attrs["value"] == REF.short
+    events = element_of(root, EVENTS_BLOCK)
+    assert events.attrs["class"] == "bk-input-element bk-checkboxes"
+    boxes = [(box.attrs["value"], "checked" in box.attrs) for box in events.find("input", type="checkbox")]
+    assert boxes == [("pushes", True), ("deletes", True)]
+    assert [label.text for label in events.find("label", "bk-checkbox")] == [
+        " Pushes (a version arrives)",
+        " Deletes (a version goes)",
+    ]
+    channel = element_of(root, CHANNEL_BLOCK)
+    assert [option.attrs["value"] for option in channel.find("option", selected=None)] == ["C1"]
+
+
+def test_subscribe_modal_channel_menu_leaves_dms_out() -> None:
+    channel = element_of(subscribe_tree(), CHANNEL_BLOCK)
+    assert [option.attrs["value"] for option in channel.find("option")] == ["", "C1", "C2"]
+
+
+def test_subscribe_modal_text_inputs_are_optional_and_cut_at_the_glob_limit() -> None:
+    root = subscribe_tree()
+    for block_id, action_id in (
+        (ARTIFACT_BLOCK, ACTION_SUBSCRIBE_ARTIFACT),
+        (TAG_BLOCK, ACTION_SUBSCRIBE_TAG),
+    ):
+        box = element_of(root, block_id)
+        assert box.tag == "input"
+        assert box.attrs["type"] == "text"
+        assert box.attrs["class"] == "bk-input-element bk-text-input"
+        assert box.attrs["data-kind"] == "plain_text_input"
+        assert box.attrs["data-action-id"] == action_id
+        assert box.attrs["maxlength"] == str(MAX_GLOB_CHARS)
+        assert box.attrs["value"] == ""
+        assert "pattern" in (box.attrs["placeholder"] or "")
+        assert block_of(root, block_id).one("span", "bk-optional").text == "(optional)"
+    assert block_of(root, REGISTRY_BLOCK).find(css="bk-optional") == []
+
+
+def test_every_input_element_of_the_subscribe_modal_names_its_block_and_action() -> None:
+    root = subscribe_tree()
+    expected = {
+        REGISTRY_BLOCK: ("external_select", ACTION_SUBSCRIBE_REGISTRY),
+        ARTIFACT_BLOCK: ("plain_text_input", ACTION_SUBSCRIBE_ARTIFACT),
+        TAG_BLOCK: ("plain_text_input", ACTION_SUBSCRIBE_TAG),
+        EVENTS_BLOCK: ("checkboxes", ACTION_SUBSCRIBE_EVENTS),
+        CHANNEL_BLOCK: ("conversations_select", ACTION_SUBSCRIBE_CHANNEL),
+    }
+    found = {
+        node.attrs["data-block-id"]: (node.attrs["data-kind"], node.attrs["data-action-id"])
+        for node in root.find(css="bk-input-element")
+    }
+    assert found == expected
+    assert not any("data-dispatch" in node.attrs for node in root.find(css="bk-input-element"))
+    hints = [node.text for node in root.find("div", "bk-hint")]
+    assert len(hints) == 4
+    assert hints[0] == "A virtual registry: Harness sends changes for those."
+
+
+def test_values_entered_override_the_initial_ones() -> None:
+    values = {
+        REGISTRY_BLOCK: {ACTION_SUBSCRIBE_REGISTRY: {"value": "acc/payments/other", "label": "other"}},
+        ARTIFACT_BLOCK: {ACTION_SUBSCRIBE_ARTIFACT: "payments-*"},
+        EVENTS_BLOCK: {ACTION_SUBSCRIBE_EVENTS: ["deletes"]},
+        CHANNEL_BLOCK: {ACTION_SUBSCRIBE_CHANNEL: "C2"},
+    }
+    root = subscribe_tree(values=values)
+    registry = element_of(root, REGISTRY_BLOCK)
+    assert (registry.attrs["data-value"], registry.attrs["data-label"]) == ("acc/payments/other", "other")
+    assert registry.one("input").attrs["value"] == "other"
+    assert element_of(root, ARTIFACT_BLOCK).attrs["value"] == "payments-*"
+    assert element_of(root, TAG_BLOCK).attrs["value"] == ""
+    ticked = [box.attrs["value"] for box in element_of(root, EVENTS_BLOCK).find("input", checked=None)]
+    assert ticked == ["deletes"]
+    assert [
+        option.attrs["value"] for option in element_of(root, CHANNEL_BLOCK).find("option", selected=None)
+    ] == ["C2"]
+
+
+def test_unticking_every_checkbox_is_a_value_too() -> None:
+    root = subscribe_tree(values={EVENTS_BLOCK: {ACTION_SUBSCRIBE_EVENTS: []}})
+    assert element_of(root, EVENTS_BLOCK).find("input", checked=None) == []
+
+
+def test_values_of_the_wrong_shape_are_ignored() -> None:
+    values: Any = {
+        REGISTRY_BLOCK: {ACTION_SUBSCRIBE_REGISTRY: {"value": 5, "label": None}},
+        ARTIFACT_BLOCK: "junk",
+        TAG_BLOCK: {ACTION_SUBSCRIBE_TAG: ["not", "text"]},
+        EVENTS_BLOCK: {ACTION_SUBSCRIBE_EVENTS: ["pushes", 1]},
+        CHANNEL_BLOCK: {ACTION_SUBSCRIBE_CHANNEL: {"id": "C2"}},
+        7: None,
+    }
+    root = subscribe_tree(values=values)
+    assert element_of(root, REGISTRY_BLOCK).attrs["data-value"] == REF.path
+    assert element_of(root, TAG_BLOCK).attrs["value"] == ""
+    assert len(element_of(root, EVENTS_BLOCK).find("input", checked=None)) == 2
+    assert element_of(root, CHANNEL_BLOCK).one("option", selected=None).attrs["value"] == "C1"
+    assert subscribe_tree(values=cast(Any, ["junk"])).find(css="bk-input-element")
+
+
+def test_errors_appear_under_their_own_block_only() -> None:
+    root = subscribe_tree(errors={TAG_BLOCK: "Use * and ? only.", "elsewhere": "never shown"})
+    (error,) = root.find("div", "bk-error")
+    assert (error.attrs["role"], error.text) == ("alert", "Use * and ? only.")
+    assert block_of(root, TAG_BLOCK).children[-1] is error
+    assert "never shown" not in root.text
+
+
+def test_an_input_block_with_dispatch_action_dispatches() -> None:
+    block = {
+        "type": "input",
+        "block_id": "q",
+        "dispatch_action": True,
+        "label": pt("Query"),
+        "element": {"type": "plain_text_input", "action_id": "typed"},
+    }
+    assert Tree(render_blocks([block])).root.one(data_kind="plain_text_input").attrs["data-dispatch"] == "1"
+
+
+def test_input_elements_are_disabled_when_not_interactive() -> None:
+    root = Tree(render_blocks(subscribe_modal()["blocks"], interactive=False)).root
+    controls = [node for tag in INPUT_TAGS for node in root.find(tag)]
+    assert len(controls) == 6  # the search box, two text boxes, two checkboxes, the channel menu
+    assert all("disabled" in node.attrs for node in controls)
+    enabled = Tree(render_blocks(subscribe_modal()["blocks"])).root
+    assert not any("disabled" in node.attrs for tag in INPUT_TAGS for node in enabled.find(tag))
+
+
+def test_a_multiline_text_input_is_a_textarea_keeping_a_leading_newline() -> None:
+    element = {
+        "type": "plain_text_input",
+        "action_id": "notes",
+        "multiline": True,
+        "max_length": 300,
+        "initial_value": "\nsecond </textarea><b>",
+    }
+    html = render_blocks([{"type": "actions", "block_id": "a", "elements": [element]}])
+    box = Tree(html).root.one(data_kind="plain_text_input")
+    assert (box.tag, box.attrs["class"], box.attrs["maxlength"]) == (
+        "textarea",
+        "bk-input-element bk-text-input",
+        "300",
+    )
+    assert box.text == "\n\nsecond </textarea><b>"
+    assert box.children == []
+
+
+def test_maxlength_and_min_query_only_from_counts() -> None:
+    for junk in ("9", True, -1, None, 2.5):
+        text = {"type": "plain_text_input", "action_id": "t", "max_length": junk}
+        select = {"type": "external_select", "action_id": "s", "min_query_length": junk}
+        root = Tree(render_blocks([{"type": "actions", "elements": [text, select]}])).root
+        assert "maxlength" not in root.one(data_kind="plain_text_input").attrs
+        assert root.one(data_kind="external_select").attrs["data-min-query"] == "3"
+    zero = {"type": "external_select", "action_id": "s", "min_query_length": 0}
+    assert 'data-min-query="0"' in render_blocks([{"type": "actions", "elements": [zero]}])
+
+
+def test_static_select_offers_its_options_and_groups() -> None:
+    element = {
+        "type": "static_select",
+        "action_id": "pick",
+        "placeholder": pt("Pick one"),
+        "option_groups": [
+            {"label": pt("A"), "options": [{"text": pt("one"), "value": "1"}]},
+            {"label": pt("B"), "options": [{"text": pt("two"), "value": "2"}, {"value": "broken"}]},
+        ],
+        "initial_option": {"text": pt("two"), "value": "2"},
+    }
+    blocks = [{"type": "section", "block_id": "s", "text": md("x"), "accessory": element}]
+    menu = Tree(render_blocks(blocks)).root.one(data_kind="static_select")
+    assert menu.attrs["class"] == "bk-input-element bk-static-select"
+    assert [(option.attrs["value"], option.text) for option in menu.find("option")] == [
+        ("", "Pick one"),
+        ("1", "one"),
+        ("2", "two"),
+    ]
+    assert menu.one("option", selected=None).attrs["value"] == "2"
+    chosen = Tree(render_blocks(blocks, values={"s": {"pick": "1"}})).root
+    assert chosen.one("option", selected=None).attrs["value"] == "1"
+
+
+HOSTILE = '"><script>alert(1)</script>&amp;' + "x" * 500
+
+
+def test_hostile_values_and_names_come_out_inert() -> None:
+    values: dict[str, dict[str, Any]] = {
+        REGISTRY_BLOCK: {ACTION_SUBSCRIBE_REGISTRY: {"value": HOSTILE, "label": HOSTILE}},
+        ARTIFACT_BLOCK: {ACTION_SUBSCRIBE_ARTIFACT: HOSTILE},
+        EVENTS_BLOCK: {ACTION_SUBSCRIBE_EVENTS: [HOSTILE]},
+        CHANNEL_BLOCK: {ACTION_SUBSCRIBE_CHANNEL: HOSTILE},
+    }
+    conversations = [(HOSTILE, HOSTILE, False), ("D1", HOSTILE, True)]
+    html = render_view(
+        subscribe_modal(),
+        view_id=HOSTILE,
+        values=values,
+        errors={TAG_BLOCK: HOSTILE},
+        conversations=conversations,
+    )
+    root = Tree(html).root
+    assert root.find("script") == []
+    assert not any(
+        name.startswith("on")
+        for tag in ("div", "input", "select", "option")
+        for node in root.find(tag)
+        for name in node.attrs
+    )
+    registry = element_of(root, REGISTRY_BLOCK)
+    assert registry.attrs["data-value"] == registry.attrs["data-label"] == HOSTILE
+    assert registry.one("input").attrs["value"] == HOSTILE
+    assert element_of(root, ARTIFACT_BLOCK).attrs["value"] == HOSTILE
+    assert root.one("div", "bk-error").text == HOSTILE
+    assert root.one("option", selected=None).text == "#" + HOSTILE
+    assert root.one("div", "modal").attrs["data-view-id"] == HOSTILE
+    assert "&amp;amp;" in html
+
+
+@given(st.text(max_size=300))
+def test_any_text_entered_round_trips_through_the_attributes(text: str) -> None:
+    values = {REGISTRY_BLOCK: {ACTION_SUBSCRIBE_REGISTRY: {"value": text, "label": text}}}
+    root = Tree(render_blocks(subscribe_modal()["blocks"], values=values)).root
+    registry = element_of(root, REGISTRY_BLOCK)
+    assert registry.attrs["data-label"] == registry.one("input").attrs["value"] == text
+
+
+def test_a_view_slack_would_refuse_is_a_note_not_an_exception() -> None:
+    for view in ({"type": "workflow_step", "blocks": []}, {}, "junk", None, {"type": "<script>"}):
+        html = render_view(cast(Any, view), view_id="V1")
+        assert "Slack would refuse this view" in html
+        assert "<script>" not in html
+        assert Tree(html).root.find("div", "bk-unsupported")
+
+
+# -------------------------------------------------------------------------------------------------------
+# Options an app answers a block_suggestion with.
+
+
+def test_options_of_the_bots_own_answer() -> None:
+    found = registry_option(REF)
+    assert found is not None
+    assert options_of({"options": [found]}) == [{"value": REF.path, "label": REF.short}]
+
+
+def test_options_of_option_groups_are_flattened_in_order() -> None:
+    answer = {
+        "option_groups": [
+            {"label": pt("Mine"), "options": [{"text": pt("a & <b>"), "value": "1"}]},
+            "junk",
+            {"label": pt("Empty")},
+            {"label": pt("Others"), "options": [{"text": pt("c"), "value": "3"}]},
+        ]
+    }
+    assert options_of(answer) == [{"value": "1", "label": "a & <b>"}, {"value": "3", "label": "c"}]
+
+
+def test_options_of_skip_malformed_options_and_stop_at_one_hundred() -> None:
+    malformed = [
+        1,
+        None,
+        {"value": "v"},
+        {"text": pt("t")},
+        {"text": md("m"), "value": "v"},
+        {"text": pt("t"), "value": 2},
+    ]
+    assert options_of({"options": malformed}) == []
+    many = [{"text": pt(f"r{i}"), "value": str(i)} for i in range(150)]
+    found = options_of({"options": many})
+    assert len(found) == 100
+    assert found[-1] == {"value": "99", "label": "r99"}
+
+
+def test_options_of_garbage_is_empty() -> None:
+    garbage: list[Any] = [None, "options", [], {}, {"options": "x"}, {"option_groups": {"a": 1}}]
+    for answer in garbage:
+        assert options_of(answer) == []
+
+
+def test_option_label_is_the_plain_text() -> None:
+    assert option_label({"text": pt("&amp; <x>"), "value": "v"}) == "&amp; <x>"
+    for junk in (None, {"text": "bare"}, {"text": md("m")}, {"text": {"type": "plain_text", "text": 3}}):
+        assert option_label(junk) is None

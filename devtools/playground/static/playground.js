@@ -76,7 +76,12 @@
 
   function select(channel) {
     if (!pane(channel)) return;
+    const opened = channel === "home" && current !== "home";
     current = channel;
+    form.hidden = channel === "home";
+    if (opened) post("/playground/home", {}).then(fetchNow).then(apply).catch(() => {
+      status.textContent = "The Home tab didn't open; try again.";
+    });
     for (const element of document.querySelectorAll(".pane")) element.hidden = element.dataset.channel !== channel;
     for (const element of document.querySelectorAll(".pane")) element.classList.toggle("active", !element.hidden);
     for (const item of document.querySelectorAll(".nav-item")) item.classList.toggle("active", item.dataset.channel === channel);
@@ -84,7 +89,8 @@
     item.querySelector(".unread").hidden = true;
     title.textContent = item.dataset.title;
     box.placeholder = item.dataset.placeholder;
-    scrollToEnd(pane(channel));
+    if (channel === "home") pane(channel).scrollTop = 0;
+    else scrollToEnd(pane(channel));
   }
 
   function scrollToEnd(element) {
@@ -112,8 +118,20 @@
       }
       counts[channel] = count;
     }
+    swap(pane("home"), update.home);
+    const modal = document.getElementById("modal");
+    swap(modal, update.modal);
+    modal.hidden = !update.modal;
     log.innerHTML = update.log;
     localize(log);
+  }
+
+  function swap(element, html) {
+    // A view is redrawn only when the app changed it: what is being typed in it stays otherwise.
+    if (element.dataset.html === html) return;
+    element.innerHTML = html;
+    element.dataset.html = html;
+    localize(element);
   }
 
   async function post(path, body) {
@@ -146,6 +164,155 @@
       }
     }
   }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Views: the Home tab and modals. The server builds what Slack sends; this says what was entered.
+
+  function valueOf(element) {
+    const kind = element.dataset.kind;
+    if (kind === "external_select" || kind === "static_select") {
+      if (element.tagName === "SELECT") return element.value ? { value: element.value, label: element.selectedOptions[0].textContent } : null;
+      return element.dataset.value ? { value: element.dataset.value, label: element.dataset.label } : null;
+    }
+    if (kind === "checkboxes") return [...element.querySelectorAll("input[type=checkbox]:checked")].map((box) => box.value);
+    return element.value === undefined ? null : element.value;
+  }
+
+  function valuesOf(view) {
+    const values = {};
+    for (const element of view.querySelectorAll(".bk-input-element")) {
+      const value = valueOf(element);
+      if (value === null) continue;
+      (values[element.dataset.blockId] ||= {})[element.dataset.actionId] = value;
+    }
+    return values;
+  }
+
+  async function viewPost(path, body) {
+    try {
+      apply(await fetchNow(await post(path, body)));
+    } catch (error) {
+      status.textContent = "That didn't reach the app; try again.";
+    }
+  }
+
+  function act(view, element, raw) {
+    return viewPost("/playground/view/act", {
+      view_id: view.dataset.viewId,
+      block_id: element.dataset.blockId,
+      action_id: element.dataset.actionId,
+      values: valuesOf(view),
+      raw: raw === undefined ? null : raw,
+    });
+  }
+
+  const searches = new WeakMap();
+
+  function search(select) {
+    const view = select.closest("[data-view-id]");
+    const input = select.querySelector(".bk-select-search");
+    const list = select.querySelector(".bk-select-options");
+    clearTimeout(searches.get(select));
+    select.dataset.value = "";
+    select.dataset.label = "";
+    if (input.value.trim().length < Number(select.dataset.minQuery || "1")) {
+      list.hidden = true;
+      return;
+    }
+    searches.set(select, setTimeout(async () => {
+      const typed = input.value;
+      try {
+        const result = await post("/playground/options", {
+          view_id: view.dataset.viewId,
+          block_id: select.dataset.blockId,
+          action_id: select.dataset.actionId,
+          value: typed,
+        });
+        if (input.value !== typed) return; // typed on since: a newer search is coming
+        list.replaceChildren(...result.options.map((option) => {
+          const item = document.createElement("li");
+          item.className = "bk-select-option";
+          item.setAttribute("role", "option");
+          item.dataset.value = option.value;
+          item.dataset.label = option.label;
+          item.textContent = option.label;
+          return item;
+        }));
+        if (!result.options.length) {
+          const none = document.createElement("li");
+          none.className = "bk-select-none";
+          none.textContent = "No results";
+          list.replaceChildren(none);
+        }
+        list.hidden = false;
+      } catch (error) {
+        status.textContent = "The search didn't answer; type again.";
+      }
+    }, 200));
+  }
+
+  function choose(option) {
+    const select = option.closest(".bk-external-select");
+    const view = select.closest("[data-view-id]");
+    select.dataset.value = option.dataset.value;
+    select.dataset.label = option.dataset.label;
+    select.querySelector(".bk-select-search").value = option.dataset.label;
+    select.querySelector(".bk-select-options").hidden = true;
+    act(view, select, { value: option.dataset.value, label: option.dataset.label });
+  }
+
+  document.addEventListener("input", (event) => {
+    const select = event.target.closest(".bk-external-select");
+    if (select && event.target.classList.contains("bk-select-search")) search(select);
+  });
+
+  document.addEventListener("change", (event) => {
+    const element = event.target.closest(".bk-input-element");
+    const view = element && element.closest("[data-view-id]");
+    if (!view || element.classList.contains("bk-external-select")) return;
+    if (element.dataset.dispatch) act(view, element, valueOf(element));
+  });
+
+  function onViewClick(event) {
+    const view = event.target.closest("[data-view-id]");
+    if (!view) return false;
+    const option = event.target.closest(".bk-select-option");
+    if (option) {
+      choose(option);
+      return true;
+    }
+    const control = event.target.closest("[data-view-action]");
+    if (control) {
+      const path = control.dataset.viewAction === "submit" ? "/playground/view/submit" : "/playground/view/close";
+      viewPost(path, { view_id: view.dataset.viewId, values: valuesOf(view) });
+      return true;
+    }
+    const button = event.target.closest(".bk-button");
+    if (!button || button.disabled) return false;
+    if (button.tagName !== "A") event.preventDefault();
+    act(view, button);
+    return true;
+  }
+
+  function onShortcut(event) {
+    const shortcut = event.target.closest(".shortcut");
+    if (!shortcut) return false;
+    const menu = shortcut.closest("details");
+    if (menu) menu.open = false;
+    const message = shortcut.closest(".msg");
+    const body = { callback_id: shortcut.dataset.callbackId };
+    if (message) Object.assign(body, { channel: message.dataset.channel, ts: message.dataset.ts });
+    viewPost("/playground/shortcut", body);
+    return true;
+  }
+
+  document.addEventListener("keydown", (event) => {
+    const modal = document.getElementById("modal");
+    const view = modal.querySelector("[data-view-id]");
+    if (event.key === "Escape" && view && !modal.hidden) {
+      viewPost("/playground/view/close", { view_id: view.dataset.viewId, values: {} });
+    }
+  });
 
   // ---------------------------------------------------------------------------------------------------
   // Typing and pressing.
@@ -187,6 +354,10 @@
   box.addEventListener("input", autosize);
 
   document.addEventListener("click", (event) => {
+    for (const list of document.querySelectorAll(".bk-select-options:not([hidden])")) {
+      if (!list.parentElement.contains(event.target)) list.hidden = true;
+    }
+    if (onShortcut(event) || onViewClick(event)) return;
     const nav = event.target.closest(".nav-item");
     if (nav) {
       select(nav.dataset.channel);
@@ -247,6 +418,7 @@
     post("/playground/clear", {}).catch(() => {});
   });
 
+  for (const element of [pane("home"), document.getElementById("modal")]) element.dataset.html = element.innerHTML;
   for (const element of document.querySelectorAll(".pane")) {
     element.dataset.html = element.innerHTML;
     counts[element.dataset.channel] = element.querySelectorAll(".msg").length;
