@@ -4,8 +4,9 @@ Whoever draws a user's view tells `shown` what it showed (the user's channels, t
 subscriptions listed) and how to draw it again. A change (`changed`: a lookup by a user, a channel
 subscribed or unsubscribed, events stored for a registry) redraws the views concerned:
 
-- coalesced: at most one redraw per user per `interval` seconds; changes while one waits join it,
-  changes while one runs give one more after it (never dropped, never one per change);
+- coalesced: at most one redraw per user per `interval` seconds (`acted_interval` for a change the user
+  made themselves, which brings a waiting redraw forward); changes while one waits join it, changes
+  while one runs give one more after it (never dropped, never one per change);
 - in the background (bot.background), each failure logged in one line (user, error type) and never
   raised into the change's own path;
 - bounded: at most `max_viewers` users remembered, each forgotten `keep` seconds after the last view
@@ -31,7 +32,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 INTERVAL: Final = 5.0
-"""Seconds between two redraws of one user's view at least."""
+"""Seconds between two redraws of one user's view at least, for changes made by others (a burst of
+events, someone subscribing a channel)."""
+ACTED_INTERVAL: Final = 1.0
+"""The same for a change the user made (a lookup, a subscription): a person's own clicks come a few a
+second at most, and they are looking at the tab."""
 MAX_VIEWERS: Final = 1_000
 """Users whose views are remembered; past that, the one who asked longest ago is forgotten."""
 KEEP: Final = 3_600.0
@@ -51,7 +56,8 @@ class _Viewer:
     drawn_at: float
     waiting: asyncio.TimerHandle | None = None
     running: bool = False
-    again: bool = False
+    again: float | None = None
+    """While a redraw runs: the interval of the one to follow it (a change came during it)."""
 
 
 class Redraws:
@@ -62,12 +68,14 @@ class Redraws:
         background: Background,
         *,
         interval: float = INTERVAL,
+        acted_interval: float = ACTED_INTERVAL,
         max_viewers: int = MAX_VIEWERS,
         keep: float = KEEP,
         max_per_change: int = MAX_PER_CHANGE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.interval = interval
+        self.acted_interval = acted_interval
         self._background = background
         self._max_viewers = max_viewers
         self._keep = keep
@@ -81,7 +89,9 @@ class Redraws:
     @property
     def pending(self) -> int:
         """Redraws waiting for their moment or under way."""
-        return sum(1 for v in self._viewers.values() if v.waiting is not None or v.running or v.again)
+        return sum(
+            1 for v in self._viewers.values() if v.waiting is not None or v.running or v.again is not None
+        )
 
     def __contains__(self, user: object) -> bool:
         self._forget_old()
@@ -122,11 +132,13 @@ class Redraws:
         channels: Collection[str] = (),
         registries: Collection[str] = (),
     ) -> int:
-        """Something the views of `users`, of the viewers in `channels` or of those showing
-        `registries` show has changed (and is committed): redraw them. How many were scheduled."""
+        """Something the views of `users` (who made the change: redrawn after `acted_interval`), of the
+        viewers in `channels` or of those showing `registries` show has changed (and is committed):
+        redraw them. How many were scheduled."""
         try:
             self._forget_old()
             concerned = [user for user in dict.fromkeys(users) if user is not None and user in self._viewers]
+            acting = frozenset(concerned)
             if channels or registries:
                 wanted_channels, wanted_registries = frozenset(channels), frozenset(registries)
                 concerned += [
@@ -141,7 +153,8 @@ class Redraws:
                 )
                 concerned = concerned[: self._max_per_change]
             for user in concerned:
-                self._schedule(user, self._viewers[user])
+                interval = self.acted_interval if user in acting else self.interval
+                self._schedule(user, self._viewers[user], interval)
         except Exception:  # the change itself has happened: never fail it for its redraws
             logger.exception("home redraws not scheduled")
             return 0
@@ -152,14 +165,18 @@ class Redraws:
         for user in list(self._viewers):
             self._drop(user)
 
-    def _schedule(self, user: str, viewer: _Viewer) -> None:
-        if viewer.waiting is not None:
-            return  # the redraw waiting reads what has just changed
+    def _schedule(self, user: str, viewer: _Viewer, interval: float) -> None:
         if viewer.running:
-            viewer.again = True  # the one running may have read before the change
+            # The one running may have read before the change: one more after it.
+            viewer.again = interval if viewer.again is None else min(viewer.again, interval)
             return
-        delay = max(0.0, viewer.drawn_at + self.interval - self._clock())
-        viewer.waiting = asyncio.get_running_loop().call_later(delay, self._start, user, viewer)
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, viewer.drawn_at + interval - self._clock())
+        if viewer.waiting is not None:
+            if viewer.waiting.when() <= loop.time() + delay:
+                return  # the redraw waiting comes first, and reads what has just changed
+            viewer.waiting.cancel()  # the user's own change: sooner than the one waiting
+        viewer.waiting = loop.call_later(delay, self._start, user, viewer)
 
     def _start(self, user: str, viewer: _Viewer) -> None:
         viewer.waiting = None
@@ -176,9 +193,9 @@ class Redraws:
             viewer.drawn_at = self._clock()
         finally:
             viewer.running = False
-        if viewer.again and self._viewers.get(user) is viewer:
-            viewer.again = False
-            self._schedule(user, viewer)
+        again, viewer.again = viewer.again, None
+        if again is not None and self._viewers.get(user) is viewer:
+            self._schedule(user, viewer, again)
 
     def _forget_old(self) -> None:
         oldest = self._clock() - self._keep

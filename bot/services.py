@@ -22,6 +22,7 @@ from bot.slack.connection import SlackConnection
 from bot.slack.failures import handle_error
 from bot.state import SharedState
 from bot.store import Store
+from bot.store.behind import LookupWrites
 from bot.webhooks.receiver import Receiver
 
 
@@ -48,6 +49,8 @@ class Services:
     """POST /harness/webhooks/{identifier}, mounted by the HTTP server (and served on PORT in Socket Mode)."""
     home: Redraws
     """The Home tabs this process drew, drawn again when what they show changes (bot.listeners.home)."""
+    recent_writes: LookupWrites
+    """Lookups to remember, written in batches behind the answers (bot.store.behind)."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     posting: PostingService | None = None
     """Subscriptions, the poster and catching up (bot.posting); None without a Slack bot token (the
@@ -68,6 +71,7 @@ class Services:
         """Give answers under way their grace period, then close Harness, Redis and Slack connections."""
         self.home.close()
         await self.background.aclose()
+        await self.recent_writes.aclose()
         if self.posting is not None:
             await self.posting.aclose()
         await self.lookups.aclose()
@@ -150,5 +154,6 @@ def build_services(
         store=store,
         receiver=receiver,
         home=home,
+        recent_writes=LookupWrites(store, on_written=lambda users: home.changed(users=users)),
         posting=posting,
     )

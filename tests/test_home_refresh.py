@@ -62,7 +62,7 @@ INTERVAL = 0.05
 @pytest.fixture
 async def services(sandbox: HarnessStandIn, slack: SlackStandIn, tmp_path: Path) -> AsyncIterator[Services]:
     started = await make_services(sandbox, slack, sqlite_url(tmp_path))
-    started.home.interval = INTERVAL
+    started.home.interval = started.home.acted_interval = INTERVAL
     yield started
     await started.aclose()
 
@@ -74,10 +74,10 @@ def web(slack: SlackStandIn) -> AsyncWebClient:
 
 
 async def quiet(services: Services) -> None:
-    """Wait (up to WAIT_SECONDS) until no redraw waits or runs and the background is idle: exact, since a
-    change schedules its redraws before it returns."""
+    """Wait (up to WAIT_SECONDS) until no lookup waits to be written, no redraw waits or runs and the
+    background is idle: exact, since a change schedules its redraws before it returns."""
     deadline = time.monotonic() + WAIT_SECONDS
-    while services.home.pending or services.background.pending:
+    while services.home.pending or services.background.pending or services.recent_writes.pending:
         if time.monotonic() > deadline:
             raise AssertionError(f"{services.home.pending} redraw(s) still pending after {WAIT_SECONDS}s")
         await asyncio.sleep(0.005)
@@ -142,7 +142,7 @@ async def test_a_lookup_by_someone_who_never_opened_the_home_tab_publishes_nothi
 async def test_a_burst_of_twenty_lookups_draws_the_home_tab_once_or_twice_not_twenty_times(
     services: Services, slack: SlackStandIn, web: AsyncWebClient
 ) -> None:
-    services.home.interval = 0.5  # the burst (answered from the cache) lands inside one interval
+    services.home.interval = services.home.acted_interval = 0.5  # the burst lands inside one interval
     await by_dm(services)
     await publish_home("U1", web, services)
     said = Said()
@@ -334,7 +334,7 @@ async def settled(redraws: Redraws, background: Background) -> None:
 
 async def test_a_change_while_a_redraw_runs_gives_one_more_after_it_never_none() -> None:
     background, drawn = Background(no_error), Drawn()
-    redraws = Redraws(background, interval=0.01)
+    redraws = Redraws(background, interval=0.01, acted_interval=0.01)
     redraws.shown("U1", channels=["C1"], registries=[], redraw=drawn.of("U1"))
     drawn.gate = asyncio.Event()
     redraws.changed(users=["U1"])
@@ -347,6 +347,21 @@ async def test_a_change_while_a_redraw_runs_gives_one_more_after_it_never_none()
     drawn.gate.set()
     await settled(redraws, background)
     assert drawn.users == ["U1", "U1"]
+
+
+async def test_the_users_own_change_brings_a_waiting_redraw_forward_and_is_drawn_once() -> None:
+    background, drawn = Background(no_error), Drawn()
+    redraws = Redraws(background, interval=60.0, acted_interval=0.0)
+    redraws.shown("U1", channels=["C1"], registries=[], redraw=drawn.of("U1"))
+    redraws.changed(channels=["C1"])  # someone else's change: a minute from now
+    assert redraws.pending == 1
+    redraws.changed(users=["U1"])  # their own: at once, in place of the one waiting
+    await settled(redraws, background)
+    assert drawn.users == ["U1"]
+    redraws.changed(channels=["C1"])  # drawn just now: the next waits its minute
+    await asyncio.sleep(0.05)
+    assert (drawn.users, redraws.pending) == (["U1"], 1)
+    redraws.close()
 
 
 async def test_one_change_redraws_at_most_its_cap_the_acting_user_first() -> None:

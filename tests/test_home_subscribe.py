@@ -52,6 +52,7 @@ from bot.listeners.subscribe import open_subscribe, submit_subscribe
 from bot.refs import ArtifactRef, RegistryRef, VersionRef
 from bot.services import Services, build_services
 from bot.store import NewEvent, Store
+from bot.store.behind import LookupWrites
 from devtools.harness import HarnessStandIn
 from devtools.registries import ACCOUNT, API_KEY
 from devtools.slack import SlackStandIn, arguments
@@ -150,17 +151,15 @@ async def test_the_answer_goes_out_when_the_store_is_down(
 ) -> None:
     services = await make_services(sandbox, slack, sqlite_url(tmp_path))
     try:
-        down = dataclasses.replace(
-            services,
-            store=Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'harbot.db'}"),
-        )
+        missing = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'harbot.db'}")
+        down = dataclasses.replace(services, store=missing, recent_writes=LookupWrites(missing))
         said = Said()
         with caplog.at_level(logging.WARNING):
             await handle_direct_message(dm(REF.short), said, down, ASKER)  # type: ignore[arg-type]
         (answer,) = said.sent
         assert "docker-prod" in answer["text"]
-        assert "lookup not remembered" in caplog.text
-        assert await recent("U1", down) == []
+        assert await recent("U1", down) == []  # it writes what waits first: the store is down
+        assert "lookup not remembered count=1" in caplog.text
     finally:
         await services.aclose()
 
@@ -464,7 +463,7 @@ async def test_a_user_subscribes_a_channel_from_the_home_tab_by_clicking(
         database_url=sqlite_url(tmp_path),
     )
     slack.memberships["U1"] = ["C1"]
-    bot.services.home.interval = 0.05  # the Home tab's redraw after the subscription, without waiting 5 s
+    bot.services.home.interval = bot.services.home.acted_interval = 0.05  # redraws without waiting 5 s
     team, user = {"id": "T1"}, {"id": "U1", "team_id": "T1"}
     try:
         assert bot.services.posting is not None

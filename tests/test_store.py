@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from bot.store import NewEvent, Store, hash_token, new_token, token_matches
+from bot.store.lookups import Lookup
 from tests.store_fixtures import both_backends
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
@@ -199,3 +200,23 @@ async def test_recent_lookups_keep_the_newest_few_per_user(store: Store) -> None
     assert len(mine) == 10
     assert mine[0].ref == "o/p/r3"
     assert [lookup.kind for lookup in theirs] == ["version"]
+
+
+async def test_recent_lookups_in_one_batch_keep_each_users_newest_and_take_a_key_twice(store: Store) -> None:
+    batch = [
+        Lookup(user="U1", kind="registry", ref=f"o/p/r{n}", at=NOW + timedelta(seconds=n)) for n in range(12)
+    ]
+    batch += [
+        Lookup(user="U1", kind="registry", ref="o/p/r3", at=NOW + timedelta(minutes=5)),  # again, newer
+        Lookup(user="U1", kind="registry", ref="o/p/r3", at=NOW),  # again, older: the newer wins
+        Lookup(user="U2", kind="artifact", ref="o/p/r/+/artifact/app/+", at=NOW),
+    ]
+    async with store.transaction() as tx:
+        await tx.lookups.record_many(batch)
+        await tx.lookups.record_many([])
+    async with store.transaction() as tx:
+        mine = await tx.lookups.for_user("U1")
+        theirs = await tx.lookups.for_user("U2")
+    assert [lookup.ref for lookup in mine[:3]] == ["o/p/r3", "o/p/r11", "o/p/r10"]
+    assert len(mine) == 10
+    assert [lookup.kind for lookup in theirs] == ["artifact"]

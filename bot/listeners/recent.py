@@ -1,7 +1,8 @@
 """Recent lookups: every surface runs a Task's answer through `run_task`, which remembers the card it
 drew (a registry, an artifact or a version) in the asker's short list that the Home tab shows.
 
-Remembering never costs the answer: a store that fails or is slow is logged (a warning) and skipped.
+Remembering never costs the answer: it is a dictionary write, the database write follows in a batch
+(bot.store.behind), and a store that fails or is slow is logged (a warning) and skipped.
 `run_task` also tells `services.home` (bot.redraws) what changed for the Home tabs this process drew: the
 asker's recent list, or the subscriptions of the asker's channel (every Subscribe and Unsubscribe Task,
 from any surface, runs through here); their redraws happen in the background.
@@ -9,7 +10,6 @@ from any surface, runs through here); their redraws happen in the background.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final, Literal
@@ -31,8 +31,6 @@ Kind = Literal["registry", "artifact", "version"]
 """The `kind` column of recent_lookups."""
 MAX_RECENT: Final = 10
 """Lookups the Home tab lists (the store keeps as many per user)."""
-REMEMBER_PATIENCE: Final = 0.5
-"""Seconds remembering a lookup may take before it is given up (the answer is ready and waiting)."""
 MAX_STORED: Final = 900
 """Characters of a remembered ref at most (the column holds 912)."""
 
@@ -66,25 +64,19 @@ def read_registry(value: object, services: Services) -> RegistryRef | None:
     return target if isinstance(target, RegistryRef) else None
 
 
-async def remember(user: str | None, target: Target, services: Services) -> bool:
-    """Put a lookup at the top of the user's recent list (whether it was); a store failure or delay only
-    logs."""
+def remember(user: str | None, target: Target, services: Services) -> None:
+    """Put a lookup at the top of the user's recent list, soon (bot.store.behind: written in a batch
+    with the others of the moment, never on the answer's path)."""
     kind, ref = stored(target)
-    if user is None or len(ref) > MAX_STORED:
-        return False
-    try:
-        async with asyncio.timeout(REMEMBER_PATIENCE), services.store.transaction() as tx:
-            await tx.lookups.record(user=user, kind=kind, ref=ref, at=datetime.now(UTC))
-    except Exception as exc:  # the answer goes out all the same
-        logger.warning("lookup not remembered kind=%s error=%s", kind, type(exc).__name__)
-        return False
-    return True
+    if user is not None and len(ref) <= MAX_STORED:
+        services.recent_writes.add(user=user, kind=kind, ref=ref, at=datetime.now(UTC))
 
 
 async def recent(user: str, services: Services) -> list[Target]:
     """The user's recent lookups (registries, artifacts, versions), newest first; none when the store
-    cannot be read."""
+    cannot be read. What is waiting to be written is written first, so the list has it."""
     try:
+        await services.recent_writes.flush()
         async with services.store.transaction() as tx:
             records = await tx.lookups.for_user(user, limit=MAX_RECENT)
     except Exception as exc:  # the Home tab still shows, without its recent list
@@ -100,8 +92,8 @@ async def run_task(task: Task, services: Services, asker: Asker, *, surface: str
     answer = await task.run(services.deps, asker, surface=surface)
     if not answer.ok:
         return answer
-    if answer.card_of is not None and await remember(asker.user, answer.card_of, services):
-        services.home.changed(users=[asker.user])
+    if answer.card_of is not None:
+        remember(asker.user, answer.card_of, services)  # written with the others; Home redrawn after
     if isinstance(task, Subscribe | Unsubscribe) and asker.channel is not None:
         services.home.changed(users=[asker.user], channels=[asker.channel])
     return answer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -12,6 +14,18 @@ from bot.store.models import RecentLookup
 from bot.store.records import LookupKind, RecentLookupRecord
 
 KEPT_PER_USER: Final = 10
+ROWS_PER_STATEMENT: Final = 500
+"""Rows of one INSERT at most (4 parameters each: far inside SQLite's and PostgreSQL's limits)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A lookup to remember: who looked what up, when."""
+
+    user: str
+    kind: LookupKind
+    ref: str
+    at: datetime
 
 
 class RecentLookups(Repository):
@@ -24,6 +38,29 @@ class RecentLookups(Repository):
             index_elements=["user", "kind", "ref"], set_={"looked_up_at": at}
         )
         await self.session.execute(statement)
+        await self._forget_past(user, keep)
+
+    async def record_many(self, lookups: Sequence[Lookup], *, keep: int = KEPT_PER_USER) -> None:
+        """Remember many lookups at once (each again: moved to the top), then forget all but each user's
+        newest `keep`: a few statements for a whole batch instead of two per lookup."""
+        newest: dict[tuple[str, str, str], datetime] = {}
+        for lookup in lookups:  # one row per key in a statement (PostgreSQL refuses a row twice)
+            key = (lookup.user, lookup.kind, lookup.ref)
+            newest[key] = max(lookup.at, newest.get(key, lookup.at))
+        rows = [
+            {"user": user, "kind": kind, "ref": ref, "looked_up_at": at}
+            for (user, kind, ref), at in newest.items()
+        ]
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            statement = self.insert(RecentLookup).values(rows[start : start + ROWS_PER_STATEMENT])
+            statement = statement.on_conflict_do_update(
+                index_elements=["user", "kind", "ref"], set_={"looked_up_at": statement.excluded.looked_up_at}
+            )
+            await self.session.execute(statement)
+        for user in dict.fromkeys(user for user, _, _ in newest):
+            await self._forget_past(user, keep)
+
+    async def _forget_past(self, user: str, keep: int) -> None:
         kept = (
             select(RecentLookup.id)
             .where(RecentLookup.user == user)
