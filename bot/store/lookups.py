@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from bot.store.base import Repository, to_record
 from bot.store.models import RecentLookup
@@ -57,8 +57,23 @@ class RecentLookups(Repository):
                 index_elements=["user", "kind", "ref"], set_={"looked_up_at": statement.excluded.looked_up_at}
             )
             await self.session.execute(statement)
-        for user in dict.fromkeys(user for user, _, _ in newest):
-            await self._forget_past(user, keep)
+        users = list(dict.fromkeys(user for user, _, _ in newest))
+        for start in range(0, len(users), ROWS_PER_STATEMENT):
+            await self._forget_past_all(users[start : start + ROWS_PER_STATEMENT], keep)
+
+    async def _forget_past_all(self, users: Sequence[str], keep: int) -> None:
+        """All but each of `users`' newest `keep`, forgotten in one statement (a window over the users)."""
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=RecentLookup.user,
+                order_by=(RecentLookup.looked_up_at.desc(), RecentLookup.id.desc()),
+            )
+            .label("rank")
+        )
+        ranked = select(RecentLookup.id, rank).where(RecentLookup.user.in_(users)).subquery()
+        past = select(ranked.c.id).where(ranked.c.rank > keep)
+        await self.session.execute(delete(RecentLookup).where(RecentLookup.id.in_(past)))
 
     async def _forget_past(self, user: str, keep: int) -> None:
         kept = (
