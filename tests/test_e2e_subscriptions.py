@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.cards.changes import ACTION_VERSION
+from bot.listeners.recent import recent
+from bot.refs import ArtifactRef, VersionRef
 from devtools.harness import HarnessStandIn
 from devtools.registries import ACCOUNT, API_KEY
 from devtools.slack import SlackStandIn, arguments
@@ -69,5 +71,7 @@ async def test_a_push_reaches_the_subscribed_channel_once_and_its_button_opens_t
         shown = card.json()
         assert shown.get("response_type") == "ephemeral"
         assert "sha256:" in json.dumps(shown), "the version card, with its digest"
+        opened = VersionRef(ArtifactRef(REF, "checkout-api"), "2.14.0")
+        assert opened in await recent("U777", bot.services), "the Home tab's recent lookups have it"
     finally:
         await stop_bot(bot, runner)

@@ -65,7 +65,8 @@ async def handle_version(
     if task is None:
         await _stale(action, respond)
         return
-    await _answer(await task.run(services.deps, asker, surface="change"), respond, replace=False)
+    answer = await run_task(task, services, asker, surface="change")  # remembered, as every lookup
+    await _answer(answer, respond, replace=False)
 
 
 def register(app: AsyncApp, services: Services) -> None:
