@@ -61,10 +61,6 @@ RESPONSE_URL_USES: Final = 5
 MAX_LOG: Final = 60
 MAX_TEXT: Final = 40_000
 MAX_LINKS: Final = 5
-TRIGGER_SECONDS: Final = 3.0
-"""A trigger_id opens one view, within 3 seconds of the interaction that brought it."""
-MAX_MODALS: Final = 3
-"""Slack stacks at most three modals."""
 FORM_TYPE: Final = "application/x-www-form-urlencoded"
 
 
