@@ -14,27 +14,17 @@ from bot.cards.changes import ACTION_VERSION
 from bot.listeners.recent import recent
 from bot.refs import ArtifactRef, VersionRef
 from devtools.harness import HarnessStandIn
-from devtools.registries import ACCOUNT, API_KEY
 from devtools.slack import SlackStandIn, arguments
-from tests.conftest import serve_bot, stop_bot
+from tests.conftest import stop_bot
 from tests.support import block_actions
-from tests.watching_support import REF, sqlite_url
-
-PUBLIC = "https://harbot.example.com"
+from tests.watching_support import PUBLIC, REF, serve_subscribing_bot
 
 
 @pytest.mark.slow
 async def test_a_push_reaches_the_subscribed_channel_once_and_its_button_opens_the_version(
     sandbox: HarnessStandIn, slack: SlackStandIn, tmp_path: Path
 ) -> None:
-    bot, runner = await serve_bot(
-        slack,
-        sandbox,
-        harness_api_key=API_KEY,
-        harness_account_id=ACCOUNT,
-        public_url=PUBLIC,
-        database_url=sqlite_url(tmp_path),
-    )
+    bot, runner = await serve_subscribing_bot(slack, sandbox, tmp_path)
     try:
         status, _ = await bot.command(f"subscribe {REF.short}/checkout-*")
         assert status == 200

@@ -59,11 +59,10 @@ from devtools.slack import SlackStandIn, arguments
 from tests.conftest import make_settings, serve_bot, stop_bot
 from tests.support import dm, event_body, listed, mention, settle
 from tests.test_home import Ack, Client, assert_valid_view
-from tests.watching_support import REF, UPSTREAM, sqlite_url
+from tests.watching_support import PUBLIC, REF, UPSTREAM, serve_subscribing_bot, sqlite_url
 
 ASKER = Asker(team="T1", channel="C1", user="U1")
 FROM_HOME = Asker(team="T1", channel=None, user="U1")
-PUBLIC = "https://harbot.example.com"
 API = ArtifactRef(REF, "checkout-api")
 TAG = VersionRef(API, "2.14.0")
 
@@ -454,14 +453,7 @@ async def test_a_recent_lookup_on_the_home_tab_opens_its_card_in_the_dm_by_click
 async def test_a_user_subscribes_a_channel_from_the_home_tab_by_clicking(
     sandbox: HarnessStandIn, slack: SlackStandIn, tmp_path: Path
 ) -> None:
-    bot, runner = await serve_bot(
-        slack,
-        sandbox,
-        harness_api_key=API_KEY,
-        harness_account_id=ACCOUNT,
-        public_url=PUBLIC,
-        database_url=sqlite_url(tmp_path),
-    )
+    bot, runner = await serve_subscribing_bot(slack, sandbox, tmp_path)
     slack.memberships["U1"] = ["C1"]
     bot.services.home.interval = bot.services.home.acted_interval = 0.05  # redraws without waiting 5 s
     team, user = {"id": "T1"}, {"id": "U1", "team_id": "T1"}

@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
+from aiohttp import web
+
 from bot.refs import RegistryRef
-from devtools.registries import ACCOUNT, StoredRegistry, registries
+from devtools.harness import HarnessStandIn
+from devtools.registries import ACCOUNT, API_KEY, StoredRegistry, registries
+from devtools.slack import SlackStandIn
+from tests.conftest import Bot, serve_bot
 
 
 def _first(kind: str) -> StoredRegistry:
@@ -19,6 +24,25 @@ UPSTREAM: Final = next(r for r in registries() if (r.data.get("config") or {}).g
 REF: Final = RegistryRef(account=ACCOUNT, org=VIRTUAL.org, project=VIRTUAL.project, registry=VIRTUAL.name)
 
 
+PUBLIC: Final = "https://harbot.example.com"
+"""The PUBLIC_URL subscribing bots run with (Harness's webhooks point there)."""
+
+
 def sqlite_url(directory: Path) -> str:
     """A DATABASE_URL for a fresh SQLite file in `directory`."""
     return f"sqlite+aiosqlite:///{directory / 'harbot.db'}"
+
+
+async def serve_subscribing_bot(
+    slack: SlackStandIn, sandbox: HarnessStandIn, directory: Path
+) -> tuple[Bot, web.AppRunner]:
+    """The real app against the sandbox Harness, with a PUBLIC_URL and a fresh SQLite store in
+    `directory`: what subscribing needs. Stop it with `stop_bot`."""
+    return await serve_bot(
+        slack,
+        sandbox,
+        harness_api_key=API_KEY,
+        harness_account_id=ACCOUNT,
+        public_url=PUBLIC,
+        database_url=sqlite_url(directory),
+    )
